@@ -1,0 +1,72 @@
+# causalcourse — one command each to set up, test, build and benchmark the course.
+# Every target creates .venv (Python 3.11, exact versions from requirements.lock)
+# when it is missing or when the lock has changed; nothing preinstalled is assumed.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.causalcourse-installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+JB     := $(BIN)/jupyter-book
+
+.PHONY: help install test unit book book-fresh execute bench doctor lock clean
+
+help:
+	@echo "make test        create .venv if needed, run unit tests, notebook tests (nbval) and the book build"
+	@echo "make book        build the website into _build/html from the committed notebook outputs"
+	@echo "make book-fresh  re-execute every notebook in place, then build the website"
+	@echo "make execute     re-execute every notebook in place (NB=notebooks/xx.ipynb for one)"
+	@echo "make bench       time every notebook in a fresh kernel: seconds and peak memory"
+	@echo "make doctor      preflight check of this machine for a workshop"
+	@echo "make lock        re-resolve requirements.in into requirements.lock"
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (or run make PYTHON=/path/to/python3.11)"; exit 1; }
+	@if [ ! -x $(BIN)/python ] || ! cmp -s requirements.lock $(VENV)/requirements.lock; then \
+		echo "== creating $(VENV) with the locked versions (a few minutes, once)"; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+		$(PIP) install --quiet -r requirements.lock && \
+		cp requirements.lock $(VENV)/requirements.lock; \
+	fi
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests causalcourse
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(MAKE) book
+
+book: $(STAMP)
+	rm -rf _build/html _build/.doctrees
+	$(JB) build . --builder html -W -n --keep-going
+	@test -f _build/html/index.html || { echo "error: _build/html/index.html was not built"; exit 1; }
+	@echo "== website built: _build/html/index.html"
+
+execute: $(STAMP)
+	$(BIN)/python tools/nbtools.py execute $(NB)
+
+book-fresh: execute book
+
+bench: $(STAMP)
+	$(BIN)/python tools/nbtools.py bench $(NB)
+
+doctor: $(STAMP)
+	$(BIN)/python -m causalcourse doctor
+
+# Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
+# (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).
+lock:
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)-lock/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--no-emit-trusted-host --output-file requirements.lock requirements.in
+	sed -i -E 's/^(torch==[0-9.]+)\+cpu$$/\1/' requirements.lock
+	@! grep -q '^nvidia-' requirements.lock || { echo "error: the lock lists nvidia-* packages: torch was resolved to a CUDA build"; exit 1; }
+	rm -rf $(VENV)-lock
+
+clean:
+	rm -rf _build

@@ -1,0 +1,153 @@
+"""Shipped data: where it lives and proof that it is the file we documented.
+
+Every data set under ``data/<name>/`` ships with a README (source, licence,
+citation) and a ``SHA256SUMS`` manifest in the format of ``sha256sum``
+(``<hex digest>  <file name>`` per line), so ``sha256sum -c SHA256SUMS`` and
+:func:`verify_manifest` check the same thing. Loaders call :func:`verified_path`
+before they read a file, so a missing or altered file fails with a message that
+names it instead of producing quietly wrong numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+__all__ = ["data_dir", "sha256_file", "read_manifest", "verify_manifest", "verify_all", "verified_path"]
+
+MANIFEST = "SHA256SUMS"
+
+
+def data_dir() -> Path:
+    """The course's ``data/`` folder (override with the ``CAUSALCOURSE_DATA`` environment variable).
+
+    Example
+    -------
+    >>> data_dir().name
+    'data'
+    """
+    override = os.environ.get("CAUSALCOURSE_DATA")
+    return Path(override) if override else Path(__file__).resolve().parents[1] / "data"
+
+
+def sha256_file(path: Path | str) -> str:
+    """Hex SHA-256 digest of a file, read in chunks.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"; _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(manifest: Path | str) -> dict[str, str]:
+    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise ``ValueError``.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> m = pathlib.Path(tempfile.mkdtemp()) / "SHA256SUMS"
+    >>> _ = m.write_text("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.txt\\n")
+    >>> list(read_manifest(m))
+    ['x.txt']
+    """
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise FileNotFoundError(f"data manifest {manifest} is missing")
+    entries: dict[str, str] = {}
+    for number, line in enumerate(manifest.read_text().splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split(maxsplit=1)
+        digest = parts[0].lower()
+        if len(parts) != 2 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"{manifest}, line {number}: expected '<sha256 hex>  <file name>', got {line!r}")
+        entries[parts[1].strip().lstrip("*")] = digest
+    return entries
+
+
+def verify_manifest(manifest: Path | str) -> list[str]:
+    """Check every file a manifest lists; return one message per missing or altered file.
+
+    An empty list means every file is present with the recorded SHA-256.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "x.txt").write_bytes(b"abc")
+    >>> _ = (d / "SHA256SUMS").write_text(sha256_file(d / "x.txt") + "  x.txt\\n")
+    >>> verify_manifest(d / "SHA256SUMS")
+    []
+    """
+    manifest = Path(manifest)
+    problems = []
+    for name, expected in read_manifest(manifest).items():
+        path = manifest.parent / name
+        if not path.is_file():
+            problems.append(f"{path} is missing (listed in {manifest})")
+        elif (actual := sha256_file(path)) != expected:
+            problems.append(
+                f"{path} is altered or corrupt: SHA-256 {actual[:12]}… but {manifest} records {expected[:12]}…"
+            )
+    return problems
+
+
+def verify_all(root: Path | str | None = None) -> tuple[int, list[str]]:
+    """Verify every ``SHA256SUMS`` below ``root`` (default: :func:`data_dir`).
+
+    Returns ``(number of files checked, problems)``.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> verify_all(tempfile.mkdtemp())
+    (0, [])
+    """
+    root = Path(root) if root is not None else data_dir()
+    checked, problems = 0, []
+    for manifest in sorted(root.rglob(MANIFEST)):
+        try:
+            checked += len(read_manifest(manifest))
+            problems += verify_manifest(manifest)
+        except ValueError as error:
+            problems.append(str(error))
+    return checked, problems
+
+
+def verified_path(relative: str, root: Path | str | None = None) -> Path:
+    """Path of a shipped data file after checking it against its folder's manifest.
+
+    Raises ``FileNotFoundError`` if the file or manifest is missing and
+    ``ValueError`` if the file's SHA-256 differs from the recorded one.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "toy").mkdir(); _ = (d / "toy" / "a.csv").write_text("x\\n1\\n")
+    >>> _ = (d / "toy" / "SHA256SUMS").write_text(sha256_file(d / "toy" / "a.csv") + "  a.csv\\n")
+    >>> verified_path("toy/a.csv", root=d).name
+    'a.csv'
+    """
+    root = Path(root) if root is not None else data_dir()
+    path = root / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {path} is missing; restore it from the course repository")
+    manifest = path.parent / MANIFEST
+    recorded = read_manifest(manifest)
+    if path.name not in recorded:
+        raise ValueError(f"{path.name} is not listed in {manifest}; add its SHA-256 there")
+    actual = sha256_file(path)
+    if actual != recorded[path.name]:
+        raise ValueError(
+            f"data file {path} is altered or corrupt: its SHA-256 is {actual[:12]}…, "
+            f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course repository"
+        )
+    return path
