@@ -93,6 +93,11 @@ def main(argv: list[str]) -> int:
         seconds, peak = bench_one(path)
         rows.append({"notebook": path.name, "wall_seconds": f"{seconds:.1f}", "peak_rss_mb": f"{peak:.0f}"})
         print(f"{path.name:<45} {seconds:7.1f} s {peak:8.0f} MB", flush=True)
+    if names and BOOK_TABLE.exists():  # benchmarking some notebooks: keep the others' rows
+        with open(BOOK_TABLE, newline="") as handle:
+            kept = {r["notebook"]: r for r in csv.DictReader(handle)}
+        kept.update({r["notebook"]: r for r in rows})
+        rows = [kept[k] for k in sorted(kept) if (NOTEBOOKS / k).exists()]
     BENCH_CSV.parent.mkdir(parents=True, exist_ok=True)
     for target in (BENCH_CSV, BOOK_TABLE):
         with open(target, "w", newline="") as handle:
