@@ -132,6 +132,19 @@ def layered_positions(graph: nx.DiGraph, horizontal: bool = True) -> dict[str, t
     return pos
 
 
+def _between(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True if ``point`` lies on the straight segment from ``a`` to ``b`` (within a node's radius)."""
+    (px, py), (ax_, ay), (bx, by) = point, a, b
+    length2 = (bx - ax_) ** 2 + (by - ay) ** 2
+    if length2 == 0:
+        return False
+    t = ((px - ax_) * (bx - ax_) + (py - ay) * (by - ay)) / length2
+    if not 0 < t < 1:
+        return False
+    cx, cy = ax_ + t * (bx - ax_), ay + t * (by - ay)
+    return (px - cx) ** 2 + (py - cy) ** 2 < 0.2**2
+
+
 def draw_dag(
     graph: nx.DiGraph,
     ax: object | None = None,
@@ -170,13 +183,19 @@ def draw_dag(
         nx.draw_networkx_nodes(graph, positions, nodelist=sorted(latent), node_color="white",
                                edgecolors=PALETTE["latent"], linewidths=1.5, node_size=1100,
                                ax=ax).set_linestyle("--")
-    solid = [e for e in graph.edges if e[0] not in latent]
-    dashed = [e for e in graph.edges if e[0] in latent]
     common = dict(ax=ax, node_size=1100, arrowsize=16, width=1.4, arrowstyle="-|>")
-    nx.draw_networkx_edges(graph, positions, edgelist=solid, edge_color=PALETTE["edge"], **common)
-    if dashed:
-        nx.draw_networkx_edges(graph, positions, edgelist=dashed, edge_color=PALETTE["latent"],
-                               style="dashed", **common)
+    for (u, v) in graph.edges:
+        # An edge that skips a layer would run straight through the nodes between: bend it.
+        (x0, y0), (x1, y1) = positions[u], positions[v]
+        skips = any(
+            w not in (u, v) and _between(positions[w], (x0, y0), (x1, y1)) for w in graph.nodes
+        )
+        nx.draw_networkx_edges(
+            graph, positions, edgelist=[(u, v)],
+            edge_color=PALETTE["latent"] if u in latent else PALETTE["edge"],
+            style="dashed" if u in latent else "solid",
+            connectionstyle="arc3,rad=0.35" if skips else "arc3", **common,
+        )
     nx.draw_networkx_labels(graph, positions, font_size=10, ax=ax)
     ax.set_axis_off()
     xs = [p[0] for p in positions.values()] or [0.0]

@@ -83,3 +83,14 @@ def test_draw_dag_dashes_latent_nodes_and_edges() -> None:
     assert dashed, "the latent node is drawn with a dashed outline"
     with pytest.raises(ValueError, match="unknown highlighted node 'Q'"):
         draw_dag(g, highlight=["Q"])
+
+
+def test_edges_that_would_cross_a_node_are_bent() -> None:
+    from matplotlib.patches import FancyArrowPatch
+
+    g = dag([("Z", "X"), ("X", "Y"), ("Z", "Y")])  # Z, X, Y fall on one line
+    ax = draw_dag(g)
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == 3
+    styles = sorted(str(a.get_connectionstyle().rad) for a in arrows)
+    assert styles == ["0.0", "0.0", "0.35"], "only Z -> Y, which passes through X, is curved"
