@@ -1,0 +1,146 @@
+"""Unit tests of causalcourse.bandits: payout tables, exact rates, policy invariants, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from causalcourse.bandits import (
+    CASINO_PAYOUT,
+    CASINO_POLICIES,
+    casino_intuition,
+    casino_rates,
+    estimate_m,
+    parallel_causal,
+    parallel_means,
+    parallel_q,
+    simulate_casino,
+    successive_rejects,
+    thompson_simple,
+    ucb_simple,
+)
+
+
+# ----------------------------------------------------------------------------- greedy casino
+
+def test_payout_table_is_the_papers() -> None:
+    # P(y | do(X), D, B): M1 (0,0) .1, (0,1) .5, (1,0) .4, (1,1) .2; M2 .5, .1, .2, .4
+    assert CASINO_PAYOUT[0].ravel().tolist() == [0.1, 0.5, 0.4, 0.2]
+    assert CASINO_PAYOUT[1].ravel().tolist() == [0.5, 0.1, 0.2, 0.4]
+
+
+def test_intuition_rule() -> None:
+    d, b = np.meshgrid([0, 1], [0, 1], indexing="ij")
+    assert casino_intuition(d, b).tolist() == [[0, 1], [1, 0]]
+
+
+def test_three_rates() -> None:
+    rates = casino_rates()
+    assert rates["observational"] == pytest.approx(0.15)
+    assert rates["do(M1)"] == pytest.approx(0.30)
+    assert rates["do(M2)"] == pytest.approx(0.30)
+    assert rates["counter-intuitive"] == pytest.approx(0.45)
+    assert rates["optimal"] == pytest.approx(0.45)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=8, max_size=8), st.floats(0, 1), st.floats(0, 1))
+def test_rate_identities(values: list[float], p_d: float, p_b: float) -> None:
+    payout = np.array(values).reshape(2, 2, 2)
+    r = casino_rates(payout, p_d, p_b)
+    # following and going against the intuition together play each machine once per (d, b)
+    assert r["observational"] + r["counter-intuitive"] == pytest.approx(r["do(M1)"] + r["do(M2)"])
+    assert r["optimal"] >= max(r.values()) - 1e-12
+
+
+@pytest.mark.parametrize("policy", CASINO_POLICIES)
+def test_casino_records_are_consistent(policy: str) -> None:
+    runs = simulate_casino(policy, 60, 40, np.random.default_rng(1))
+    assert runs.payout.shape == runs.regret.shape == runs.optimal.shape == runs.reward.shape == (40, 60)
+    assert np.all(runs.regret >= 0)
+    assert np.all((runs.regret == 0) == (runs.optimal == 1))
+    assert set(np.unique(runs.reward)) <= {0.0, 1.0}
+    assert set(np.unique(runs.payout)) <= set(CASINO_PAYOUT.ravel())
+
+
+def test_casino_is_reproducible() -> None:
+    a = simulate_casino("causal_ts", 50, 10, np.random.default_rng(3))
+    b = simulate_casino("causal_ts", 50, 10, np.random.default_rng(3))
+    assert np.array_equal(a.reward, b.reward)
+
+
+def test_causal_ts_beats_plain_ts() -> None:
+    rng = np.random.default_rng(0)
+    causal = simulate_casino("causal_ts", 400, 200, rng)
+    plain = simulate_casino("ts", 400, 200, rng)
+    assert causal.payout[:, -100:].mean() > 0.42
+    assert abs(plain.payout.mean() - 0.30) < 0.02
+    assert causal.regret.sum(axis=1).mean() < plain.regret.sum(axis=1).mean() / 3
+
+
+def test_casino_errors() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="unknown policy 'greedy'"):
+        simulate_casino("greedy", 10, 10, rng)
+    with pytest.raises(ValueError, match="shape"):
+        casino_rates(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="p_d"):
+        casino_rates(p_d=1.5)
+    with pytest.raises(ValueError, match="n_rounds and n_runs"):
+        simulate_casino("ts", 0, 10, rng)
+
+
+# ----------------------------------------------------------------------------- parallel bandit
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 20), st.data(), st.floats(0, 0.5))
+def test_parallel_means_structure(n: int, data: st.DataObject, epsilon: float) -> None:
+    m = data.draw(st.integers(0, n))
+    means = parallel_means(parallel_q(n, m), epsilon)
+    assert means.size == 2 * n + 1
+    assert means[n] == pytest.approx(0.5 + epsilon)
+    assert means.max() == pytest.approx(0.5 + epsilon)
+    assert np.all(np.delete(means, n) <= 0.5 + 1e-12)
+
+
+def test_estimate_m_counts_rare_arms() -> None:
+    for m in (2, 5, 20):
+        q = parallel_q(50, m)
+        p = np.concatenate([1 - q, q, [1.0]])[None, :]
+        assert estimate_m(p).tolist() == [m]
+
+
+def test_parallel_causal_beats_successive_rejects_for_small_m() -> None:
+    rng = np.random.default_rng(0)
+    means = parallel_means(parallel_q(50, 2), 0.3)
+    causal = parallel_causal(parallel_q(50, 2), 0.3, 400, 300, rng).mean()
+    sr = successive_rejects(means, 400, 300, rng).mean()
+    assert causal < 0.02 < sr
+
+
+def test_baselines_find_an_obvious_best_arm() -> None:
+    rng = np.random.default_rng(0)
+    means = np.array([0.2, 0.2, 0.9, 0.2])
+    for algorithm in (successive_rejects, ucb_simple, thompson_simple):
+        regret = algorithm(means, 200, 100, rng)
+        assert regret.shape == (100,)
+        assert regret.mean() < 0.02, algorithm.__name__
+
+
+def test_short_horizon_is_undefined_for_sr_and_ucb() -> None:
+    rng = np.random.default_rng(0)
+    assert np.isnan(successive_rejects(np.full(5, 0.5), 5, 3, rng)).all()
+    assert np.isnan(ucb_simple(np.full(5, 0.5), 4, 3, rng)).all()
+
+
+def test_parallel_errors() -> None:
+    with pytest.raises(ValueError, match="m must lie between 0 and n_vars = 5"):
+        parallel_q(5, 6)
+    with pytest.raises(ValueError, match="epsilon"):
+        parallel_means(parallel_q(5, 1), 0.7)
+    with pytest.raises(ValueError, match=r"q\[0\]"):
+        parallel_means(np.array([0.8, 0.5]), 0.1)
+    with pytest.raises(ValueError, match="horizon"):
+        parallel_causal(parallel_q(5, 1), 0.1, 1, 10, np.random.default_rng(0))
