@@ -151,3 +151,66 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
             f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course repository"
         )
     return path
+
+
+# --- Sachs et al. (2005) flow-cytometry data (chapter 05) ---------------------------------
+
+__all__ += ["SACHS_NAMES", "load_sachs"]
+
+#: Column names of the shipped file (as in cdt 0.6.0) -> the protein names of the consensus graph.
+SACHS_NAMES: dict[str, str] = {
+    "praf": "Raf", "pmek": "Mek", "plcg": "Plcg", "PIP2": "PIP2", "PIP3": "PIP3", "p44/42": "Erk",
+    "pakts473": "Akt", "PKA": "PKA", "PKC": "PKC", "P38": "P38", "pjnk": "Jnk",
+}
+
+
+def _sachs_conditions(root: Path | str | None = None) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.read_csv(verified_path("sachs/conditions.csv", root), keep_default_na=False)
+
+
+def load_sachs(
+    log: bool = False,
+    conditions: str | list[str] | None = None,
+    root: Path | str | None = None,
+) -> "pd.DataFrame":
+    """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus ``condition``.
+
+    Columns are renamed to the protein names of the consensus graph (Raf, Mek, Plcg,
+    PIP2, PIP3, Erk, Akt, PKA, PKC, P38, Jnk); ``condition`` (ordered categorical)
+    is added from the documented row blocks in ``data/sachs/conditions.csv``.
+    ``log=True`` takes natural logarithms (every raw value is ≥ 1). ``conditions``
+    keeps only the named condition(s). Both files are checked against
+    ``data/sachs/SHA256SUMS`` first; an unknown condition raises ``KeyError``.
+
+    Example
+    -------
+    >>> cells = load_sachs(log=True, conditions="CD3/CD28")
+    >>> cells.shape, list(cells.columns[:3])
+    ((853, 12), ['Raf', 'Mek', 'Plcg'])
+    """
+    import numpy as np
+    import pandas as pd
+
+    raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
+    if list(raw.columns) != list(SACHS_NAMES):
+        raise ValueError(f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; expected {list(SACHS_NAMES)}")
+    blocks = _sachs_conditions(root)
+    sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
+    if blocks["first_row"].iloc[0] != 0 or sum(sizes) != len(raw) or sizes != blocks["n_cells"].tolist():
+        raise ValueError(f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data")
+    cells = raw.rename(columns=SACHS_NAMES)
+    if log:
+        if (cells <= 0).any().any():
+            raise ValueError("sachs data has non-positive values; cannot take logarithms")
+        cells = np.log(cells)
+    labels = blocks["condition"].tolist()
+    cells["condition"] = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
+    if conditions is not None:
+        wanted = [conditions] if isinstance(conditions, str) else list(conditions)
+        for name in wanted:
+            if name not in labels:
+                raise KeyError(f"unknown Sachs condition {name!r}; conditions are {labels}")
+        cells = cells[cells["condition"].isin(wanted)].reset_index(drop=True)
+    return cells
