@@ -25,7 +25,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@if [ ! -x $(BIN)/python ] || ! cmp -s requirements.lock $(VENV)/requirements.lock; then \
 		echo "== creating $(VENV) with the locked versions (a few minutes, once)"; \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
-		$(PIP) install --quiet -r requirements.lock && \
+		$(PIP) install -qq -r requirements.lock && \
 		cp requirements.lock $(VENV)/requirements.lock; \
 	fi
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
