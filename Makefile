@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh execute bench doctor lock clean
+.PHONY: help install test unit book book-fresh execute bench doctor exercises lock clean
 
 help:
 	@echo "make test        create .venv if needed, run unit tests, notebook tests (nbval) and the book build"
@@ -18,6 +18,7 @@ help:
 	@echo "make execute     re-execute every notebook in place (NB=notebooks/xx.ipynb for one)"
 	@echo "make bench       time every notebook in a fresh kernel: seconds and peak memory"
 	@echo "make doctor      preflight check of this machine for a workshop"
+	@echo "make exercises   exercise-only notebooks (solutions removed) in _build/exercises"
 	@echo "make lock        re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -56,6 +57,9 @@ bench: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/python -m causalcourse doctor
+
+exercises: $(STAMP)
+	$(BIN)/python tools/exercises.py
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).

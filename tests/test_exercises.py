@@ -1,0 +1,74 @@
+"""Exercise-only notebooks (`make exercises`) hold no solution code and still run.
+
+They are generated from the chapter notebooks by tools/exercises.py; these tests
+generate them afresh, check that every solution cell is gone (and a prompt stands
+in its place), and execute each one so a learner can work through it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import exercises  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def solution_sources(nb: nbformat.NotebookNode) -> list[str]:
+    sources, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{solution-start}" in cell.source:
+            inside = True
+        elif cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+            inside = False
+        elif inside and cell.cell_type == "code" and cell.source.strip():
+            sources.append(cell.source.strip())
+    return sources
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_exercise_notebook_has_no_solutions_and_runs(path: Path) -> None:
+    chapter = nbformat.read(path, as_version=4)
+    result = exercises.strip_solutions(chapter)
+    code = [c.source.strip() for c in result.cells if c.cell_type == "code"]
+    text = "\n".join(c.source for c in result.cells)
+    solutions = solution_sources(chapter)
+    assert solutions, f"{path.name} has no solution code to strip"
+    assert not [s for s in solutions if s in code], "solution code survived"
+    assert "{solution" not in text, "a solution directive survived"
+    assert code.count(exercises.PROMPT.strip()) == chapter_count(chapter), "one prompt per solution"
+    assert all(not c.get("outputs") for c in result.cells if c.cell_type == "code"), "outputs were cleared"
+    assert text.count("{exercise}") == "\n".join(c.source for c in chapter.cells).count("{exercise}")
+    NotebookClient(result, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def chapter_count(nb: nbformat.NotebookNode) -> int:
+    return sum(c.source.count("{solution-start}") for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_unclosed_solution_is_an_error() -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("```{solution-start} ex\n```"),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    with pytest.raises(ValueError, match="no matching"):
+        exercises.strip_solutions(nb)
+
+
+def test_text_after_solution_end_is_kept() -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("```{exercise} One\n:label: ex-a\nDo it.\n```"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ex-a\n:class: dropdown\n```"),
+        nbformat.v4.new_code_cell("answer = 42"),
+        nbformat.v4.new_markdown_cell("Because.\n\n```{solution-end}\n```\n\n```{exercise} Two\n:label: ex-b\nAgain.\n```"),
+    ])
+    out = exercises.strip_solutions(nb)
+    assert [c.cell_type for c in out.cells] == ["markdown", "code", "markdown"]
+    assert out.cells[1].source == "# Write your code here."
+    assert out.cells[2].source.startswith("```{exercise} Two") and "Because" not in out.cells[2].source
