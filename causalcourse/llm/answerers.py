@@ -1,0 +1,138 @@
+"""Answerers: anything with a ``name`` and ``answer(question) -> Answer``.
+
+Three built-in answerers bracket what a language model can do: a rung-1 reasoner that
+answers every question from conditional probabilities, a "world knowledge" reasoner that
+ignores the story's numbers, and the causal engine (the upper bound, and the verifier).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from causalcourse.llm.benchmark import TEMPLATES, THRESHOLD, Question, _decide, prob, solve, stated_joint
+
+__all__ = ["Answer", "Answerer", "AssociationalAnswerer", "CommonsenseAnswerer", "CausalEngineAnswerer"]
+
+
+@dataclass
+class Answer:
+    """An answerer's reply: ``yes`` (None when it failed), optional ``value``, the ``error`` if any,
+    the ``raw`` text and, for extracting answerers, an ``extraction`` check.
+
+    Example
+    -------
+    >>> Answer(yes=None, error="timed out").failed
+    True
+    """
+
+    yes: bool | None
+    value: float | None = None
+    error: str | None = None
+    raw: str = ""
+    extraction: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.yes is None
+
+
+class Answerer(Protocol):
+    """The interface of every answerer."""
+
+    name: str
+
+    def answer(self, question: Question) -> Answer: ...
+
+
+class CausalEngineAnswerer:
+    """Parses nothing but the structured query: answers with :func:`solve` on ``question.spec``.
+
+    Example
+    -------
+    >>> from causalcourse.llm.benchmark import generate_benchmark
+    >>> qs = generate_benchmark(4, seed=0)
+    >>> all(CausalEngineAnswerer().answer(q).yes == q.answer for q in qs)
+    True
+    """
+
+    name = "causal engine"
+
+    def answer(self, question: Question) -> Answer:
+        try:
+            yes, value = solve(question.spec)
+        except (ValueError, KeyError) as error:
+            return Answer(yes=None, error=f"engine: {error}")
+        return Answer(yes=yes, value=value)
+
+
+class AssociationalAnswerer:
+    """A rung-1 reasoner: every causal quantity is read as its conditional-probability analogue.
+
+    Effects (ATE, ETT, NDE, NIE) become P(Y|X=1) - P(Y|X=0); the unit counterfactual becomes
+    P(Y|X=1); an adjustment is called valid only when it adjusts for every other variable.
+
+    Example
+    -------
+    >>> from causalcourse.llm.benchmark import generate_benchmark
+    >>> qs = generate_benchmark(4, seed=0, rungs=(1,))
+    >>> all(AssociationalAnswerer().answer(q).yes == q.answer for q in qs)
+    True
+    """
+
+    name = "associational"
+
+    def answer(self, question: Question) -> Answer:
+        spec = question.spec
+        q = spec["query"]
+        kind, x, y, pol = q["type"], q["treatment"], q["outcome"], int(q["polarity"])
+        try:
+            order, joint = stated_joint(spec)
+            if kind == "adjustment":
+                others = {v for v in order if v not in (x, y)}
+                return Answer(yes=set(q.get("adjust") or []) == others)
+            if kind == "marginal":
+                value = prob(order, joint, y)
+            elif kind == "counterfactual":
+                value = prob(order, joint, y, {x: 1})
+            else:
+                value = prob(order, joint, y, {x: 1}) - prob(order, joint, y, {x: 0})
+        except (ValueError, KeyError) as error:
+            return Answer(yes=None, error=f"associational: {error}")
+        return Answer(yes=_decide(value, THRESHOLD.get(kind, 0.0), pol), value=value)
+
+
+def _default_beliefs() -> dict[tuple[str, str], int]:
+    beliefs = {}
+    for t in TEMPLATES:  # what "everybody knows": the treatment helps the outcome, via the mediator
+        beliefs[(t["X"], t["Y"])] = beliefs[(t["X"], t["M"])] = beliefs[(t["M"], t["Y"])] = 1
+    return beliefs
+
+
+class CommonsenseAnswerer:
+    """Ignores the story and its numbers; answers from beliefs about the *names* (cause, effect) -> sign.
+
+    Effect questions get "yes" when the asked direction matches the belief; questions it has no
+    belief for (base rates, adjustment, unknown names) get a fixed coin flip per question id.
+
+    Example
+    -------
+    >>> from causalcourse.llm.benchmark import generate_benchmark
+    >>> q = generate_benchmark(2, seed=0, rungs=(2,), variants=("commonsense",))[0]
+    >>> CommonsenseAnswerer().answer(q).yes in (True, False)
+    True
+    """
+
+    name = "commonsense"
+
+    def __init__(self, beliefs: dict[tuple[str, str], int] | None = None) -> None:
+        self.beliefs = _default_beliefs() if beliefs is None else dict(beliefs)
+
+    def answer(self, question: Question) -> Answer:
+        q = question.spec["query"]
+        kind, pol = q["type"], int(q["polarity"])
+        belief = self.beliefs.get((q["treatment"], q["outcome"]))
+        if belief is None or kind in ("marginal", "adjustment"):
+            return Answer(yes=zlib.crc32(question.id.encode()) % 2 == 0, raw="guess")
+        return Answer(yes=pol == belief, raw="belief")

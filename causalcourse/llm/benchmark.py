@@ -1,0 +1,526 @@
+"""The benchmark: random binary SCMs told as stories, asked at three rungs, answered exactly.
+
+Each :class:`Question` carries its story and question text, the exact yes/no answer and
+numeric value, and a structured ``spec`` (the variables, edges, stated probabilities and
+the query) — what a perfect reader of the story would extract. :func:`solve` is the causal
+engine that answers from a ``spec`` alone.
+
+JSONL schema (one question per line, :func:`to_jsonl`): ``id`` (str), ``rung`` (1–3),
+``query`` (marginal, conditional | ate, adjustment | ett, nde, nie, counterfactual),
+``shape`` (chain, fork, collider, confounding, mediation, frontdoor, iv), ``variant``
+(commonsense, anticommonsense, nonsense), ``story``, ``question`` (str), ``answer``
+("yes"/"no"), ``value`` (the exact quantity asked about; for adjustment questions the
+estimate that adjusting for the proposed set gives), ``threshold`` (what ``value`` is
+compared with), ``spec`` (object: ``variables``, ``edges``, ``confounded``, ``numbers`` =
+[{``variable``, ``given``, ``p``}], ``mechanisms`` (bool), ``query`` = {``type``,
+``treatment``, ``outcome``, ``mediator``, ``adjust``, ``polarity``}), ``model`` (the true SCM, hidden from answerers:
+``parents`` and ``probs`` per variable — P(yes) for each parent setting, first parent most
+significant — and ``latent`` variables; every variable is ``1[U < p(parents)]``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from causalcourse.llm.exact import BinarySCM, is_backdoor_set, observed_graph
+
+__all__ = ["Question", "SHAPES", "QUERIES", "VARIANTS", "TEMPLATES", "generate_benchmark", "solve",
+           "stated_joint", "prob", "true_model", "to_jsonl", "read_jsonl"]
+
+SHAPES: dict[str, list[tuple[str, str]]] = {
+    "chain": [("X", "M"), ("M", "Y")],
+    "fork": [("Z", "X"), ("Z", "Y")],
+    "collider": [("X", "C"), ("Y", "C")],
+    "confounding": [("Z", "X"), ("Z", "Y"), ("X", "Y")],
+    "mediation": [("Z", "X"), ("Z", "Y"), ("X", "M"), ("M", "Y"), ("X", "Y")],
+    "frontdoor": [("U", "X"), ("U", "Y"), ("X", "M"), ("M", "Y")],
+    "iv": [("I", "X"), ("U", "X"), ("U", "Y"), ("X", "Y")],
+}
+QUERIES: dict[int, tuple[str, ...]] = {1: ("marginal", "conditional"), 2: ("ate", "adjustment"),
+                                       3: ("ett", "nde", "nie", "counterfactual")}
+VARIANTS = ("commonsense", "anticommonsense", "nonsense")
+THRESHOLD = {"marginal": 0.5, "counterfactual": 0.5}  # every other query compares with 0
+_OBSERVED = ("chain", "fork", "collider", "confounding", "mediation")
+_SHAPES_FOR = {"marginal": tuple(SHAPES), "conditional": tuple(SHAPES), "adjustment": tuple(SHAPES),
+               "ate": tuple(s for s in SHAPES if s != "iv"), "ett": _OBSERVED, "counterfactual": _OBSERVED,
+               "nde": ("chain", "mediation"), "nie": ("chain", "mediation")}
+#: Story names for each role; common sense says the treatment X raises the outcome Y (and X -> M -> Y).
+TEMPLATES: list[dict[str, str]] = [
+    {"X": "smoking", "Y": "lung cancer", "Z": "old age", "M": "tar in the lungs",
+     "C": "hospital admission", "I": "a low cigarette price"},
+    {"X": "vaccination", "Y": "immunity", "Z": "health awareness", "M": "antibodies",
+     "C": "a clinic visit", "I": "a free vaccine voucher"},
+    {"X": "studying", "Y": "passing the exam", "Z": "motivation", "M": "subject knowledge",
+     "C": "a scholarship", "I": "a library nearby"},
+    {"X": "fertiliser", "Y": "a high crop yield", "Z": "farm wealth", "M": "soil nitrogen",
+     "C": "a harvest prize", "I": "a fertiliser subsidy"},
+    {"X": "regular exercise", "Y": "fitness", "Z": "free time", "M": "muscle strength",
+     "C": "sports-club selection", "I": "a park nearby"},
+]
+_NONSENSE = ("blicket", "wug", "zorpity", "fep", "glimmex", "quaxel", "dax", "tove", "snarp", "vorl")
+MARGIN = 0.04  # yes/no answers are at least this far from their threshold (or exactly on it: "no")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One benchmark item; ``answer`` is the exact yes/no answer, ``value`` the exact quantity.
+
+    Example
+    -------
+    >>> q = generate_benchmark(n_per_cell=2, seed=1, rungs=(1,), variants=("nonsense",))[0]
+    >>> q.rung, q.answer in (True, False), q.prompt.endswith("?")
+    (1, True, True)
+    """
+
+    id: str
+    rung: int
+    query: str
+    shape: str
+    variant: str
+    story: str
+    question: str
+    answer: bool
+    value: float
+    threshold: float
+    spec: dict
+    model: dict
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.story}\n\n{self.question}"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["answer"] = "yes" if self.answer else "no"
+        return d
+
+
+# --- the causal engine: answer from a spec alone ------------------------------------------
+def stated_joint(spec: Mapping) -> tuple[list[str], dict[tuple[int, ...], float]]:
+    """Joint distribution of the observed variables implied by the stated probabilities.
+
+    Each stated number is P(variable = yes | given); a variable's ``given`` sets must all name
+    the same variables. Raises ``ValueError`` naming a variable whose probabilities are missing.
+
+    Example
+    -------
+    >>> spec = {"numbers": [{"variable": "A", "given": {}, "p": 0.5},
+    ...                     {"variable": "B", "given": {"A": 1}, "p": 0.8},
+    ...                     {"variable": "B", "given": {"A": 0}, "p": 0.2}]}
+    >>> order, joint = stated_joint(spec); order, round(joint[(1, 1)], 6)
+    (['A', 'B'], 0.4)
+    """
+    tables: dict[str, dict[tuple, float]] = {}
+    conds: dict[str, tuple[str, ...]] = {}
+    for entry in spec.get("numbers", []):
+        v, given, p = str(entry["variable"]), dict(entry.get("given") or {}), float(entry["p"])
+        if not 0 <= p <= 1:
+            raise ValueError(f"probability {p} for {v!r} is not in [0, 1]")
+        keys = tuple(sorted(given))
+        if conds.setdefault(v, keys) != keys:
+            raise ValueError(f"the probabilities of {v!r} condition on different variables: "
+                             f"{list(conds[v])} and {list(keys)}")
+        tables.setdefault(v, {})[tuple(int(given[k]) for k in keys)] = p
+    deps = nx.DiGraph()
+    deps.add_nodes_from(tables)
+    for v, keys in conds.items():
+        for k in keys:
+            if k not in tables:
+                raise ValueError(f"{v!r} is conditioned on {k!r}, whose probability is never stated")
+            deps.add_edge(k, v)
+    if not nx.is_directed_acyclic_graph(deps):
+        raise ValueError("the stated probabilities condition in a circle")
+    order = list(nx.lexicographical_topological_sort(deps))
+    joint: dict[tuple[int, ...], float] = {}
+    for values in itertools.product((0, 1), repeat=len(order)):
+        row = dict(zip(order, values))
+        p = 1.0
+        for v in order:
+            key = tuple(row[k] for k in conds[v])
+            if key not in tables[v]:
+                raise ValueError(f"no probability stated for {v!r} given "
+                                 f"{dict(zip(conds[v], key))}")
+            p *= tables[v][key] if row[v] else 1 - tables[v][key]
+        joint[values] = p
+    return order, joint
+
+
+def prob(order: Sequence[str], joint: Mapping[tuple, float], y: str, given: Mapping[str, int] | None = None) -> float:
+    """P(y = 1 | given) from a joint table keyed by values in ``order``.
+
+    Example
+    -------
+    >>> prob(["A"], {(0,): 0.25, (1,): 0.75}, "A")
+    0.75
+    """
+    for name in [y, *(given or {})]:
+        if name not in order:
+            raise KeyError(f"unknown variable {name!r}; the story has {list(order)}")
+    idx = {v: i for i, v in enumerate(order)}
+    num = den = 0.0
+    for values, p in joint.items():
+        if all(values[idx[k]] == val for k, val in (given or {}).items()):
+            den += p
+            num += p * values[idx[y]]
+    if den <= 0:
+        raise ValueError(f"cannot condition on {dict(given or {})}: it has probability zero")
+    return num / den
+
+
+def _adjusted(order, joint, x, y, adjust) -> float:
+    total = 0.0
+    for s in itertools.product((0, 1), repeat=len(adjust)):
+        cond = dict(zip(adjust, s))
+        ps = sum(p for values, p in joint.items() if all(values[order.index(k)] == v for k, v in cond.items()))
+        if ps > 0:
+            total += ps * (prob(order, joint, y, {**cond, x: 1}) - prob(order, joint, y, {**cond, x: 0}))
+    return total
+
+
+def _frontdoor(order, joint, x, m, y) -> float:
+    def p_do(xv: int) -> float:
+        out = 0.0
+        for mv in (0, 1):
+            pm = prob(order, joint, m, {x: xv})
+            pm = pm if mv else 1 - pm
+            px1 = prob(order, joint, x)
+            out += pm * sum((px1 if xp else 1 - px1) * prob(order, joint, y, {x: xp, m: mv}) for xp in (0, 1))
+        return out
+    return p_do(1) - p_do(0)
+
+
+def _identified_ate(graph, order, joint, x, y) -> float:
+    others = [v for v in order if v not in (x, y)]
+    for size in range(len(others) + 1):
+        for s in itertools.combinations(others, size):
+            if is_backdoor_set(graph, x, y, s):
+                return _adjusted(order, joint, x, y, list(s))
+    for m in others:
+        cut = graph.copy()
+        cut.remove_node(m)
+        if (nx.has_path(graph, x, m) and not nx.has_path(cut, x, y) and is_backdoor_set(graph, x, m, [])
+                and is_backdoor_set(graph, m, y, [x])):
+            return _frontdoor(order, joint, x, m, y)
+    raise ValueError(f"the effect of {x!r} on {y!r} is not identified by adjustment or the front-door formula")
+
+
+def _scm_from_mechanisms(spec: Mapping, order: Sequence[str]) -> BinarySCM:
+    parents = {v: [] for v in order}
+    for a, b in spec.get("edges", []):
+        parents[b].append(a)
+    probs = {}
+    for v in order:
+        ps = sorted(parents[v], key=order.index)
+        table = {tuple(int(e["given"][k]) for k in ps): float(e["p"]) for e in spec["numbers"]
+                 if e["variable"] == v and set(e.get("given") or {}) == set(ps)}
+        if len(table) != 2 ** len(ps):
+            raise ValueError(f"the numbers for {v!r} are not its mechanism given its causes {ps}")
+        probs[v] = [table[c] for c in itertools.product((0, 1), repeat=len(ps))]
+        parents[v] = ps
+    return BinarySCM(parents, probs)
+
+
+def solve(spec: Mapping) -> tuple[bool, float]:
+    """The causal engine: the yes/no answer and the value of ``spec['query']``, from the spec alone.
+
+    Rung 1 reads the stated joint; rung 2 identifies the effect (backdoor adjustment, else the
+    front-door formula) or checks the backdoor criterion; rung 3 needs the numbers to be the
+    mechanisms of a model without hidden confounders, and enumerates its response types.
+    Raises ``ValueError``/``KeyError`` when the spec does not determine the answer.
+
+    Example
+    -------
+    >>> q = generate_benchmark(n_per_cell=8, seed=3, rungs=(3,), variants=("commonsense",))[0]
+    >>> solve(q.spec)[0] == q.answer
+    True
+    """
+    q = spec["query"]
+    kind, y = q["type"], q["outcome"]
+    x, pol = q.get("treatment"), int(q.get("polarity", 1))
+    order, joint = stated_joint(spec)
+    for pair in [*spec.get("edges", []), *spec.get("confounded", [])]:
+        for name in pair:
+            if name not in order:
+                raise KeyError(f"the graph names {name!r}, but the story states no probability for it")
+    graph = observed_graph(spec.get("edges", []), spec.get("confounded", []), order)
+    for name in (x, y, q.get("mediator"), *(q.get("adjust") or [])):
+        if name is not None and name not in order:
+            raise KeyError(f"the query names {name!r}, which is not a variable of the story {order}")
+    if kind == "marginal":
+        value = prob(order, joint, y)
+    elif kind == "conditional":
+        value = prob(order, joint, y, {x: 1}) - prob(order, joint, y, {x: 0})
+    elif kind == "ate":
+        value = _identified_ate(graph, order, joint, x, y)
+    elif kind == "adjustment":
+        adjust = list(q.get("adjust") or [])
+        return is_backdoor_set(graph, x, y, adjust), _adjusted(order, joint, x, y, adjust)
+    elif kind in ("ett", "nde", "nie", "counterfactual"):
+        if spec.get("confounded") or not spec.get("mechanisms"):
+            raise ValueError(f"a {kind} query needs the mechanisms of a model without hidden confounders")
+        model = _scm_from_mechanisms(spec, order)
+        m = q.get("mediator")
+        value = {"ett": lambda: model.ett(x, y), "counterfactual": lambda: model.counterfactual(x, y),
+                 "nde": lambda: model.nde(x, m, y), "nie": lambda: model.nie(x, m, y)}[kind]()
+    else:
+        raise ValueError(f"unknown query type {kind!r}")
+    return _decide(value, THRESHOLD.get(kind, 0.0), pol), value
+
+
+def _decide(value: float, threshold: float, polarity: int) -> bool:
+    return polarity * (value - threshold) > 1e-9
+
+
+# --- the generator ------------------------------------------------------------------------
+def _draw_model(shape: str, sign: int, rng: np.random.Generator) -> BinarySCM:
+    edges = SHAPES[shape]
+    roles = list(nx.lexicographical_topological_sort(nx.DiGraph(edges)))
+    parents = {v: sorted([a for a, b in edges if b == v], key=roles.index) for v in roles}
+    probs = {}
+    for v in roles:
+        base = rng.uniform(0.15, 0.85)
+        coef = []
+        for p in parents[v]:
+            if p == "X" or (p, v) == ("M", "Y"):  # the causal path: its sign is the story's
+                edge_sign = (sign or rng.choice((-1, 1))) if p == "X" else 1
+                coef.append(edge_sign * rng.uniform(0.1, 0.4))
+            else:  # confounders and instruments push either way, often strongly
+                coef.append(rng.choice((-1, 1)) * rng.uniform(0.25, 0.65))
+        table = [base + sum(c * bit for c, bit in zip(coef, bits))
+                 for bits in itertools.product((0, 1), repeat=len(coef))]
+        probs[v] = np.round(np.clip(table, 0.05, 0.95), 2)
+    return BinarySCM(parents, probs, latent=frozenset({"U"}) & set(roles))
+
+
+def _pct(p: float) -> str:
+    return f"{round(100 * p):d}%"
+
+
+def _story(shape, model, names, numbers, mechanisms) -> str:
+    observed = [v for v in model.order if v not in model.latent]
+    listed = ", ".join(names[v] for v in observed)
+    lines = [f"Imagine a self-contained, hypothetical world with only these yes/no variables: {listed}."]
+    for a, b in SHAPES[shape]:
+        if a != "U":
+            lines.append(f"{names[a][0].upper() + names[a][1:]} has a direct effect on {names[b]}.")
+    if "U" in model.order:
+        a, b = [w for u, w in SHAPES[shape] if u == "U"]
+        lines.append(f"An unobserved factor has a direct effect on both {names[a]} and {names[b]}.")
+    lines.append("Nothing else affects these variables except independent chance.")
+    for e in numbers:
+        v = e["variable"]
+        if e["given"]:
+            cond = " and ".join(f"{k} = {'yes' if val else 'no'}" for k, val in e["given"].items())
+            lines.append(f"For units with {cond}, the probability of {v} = yes is {_pct(e['p'])}.")
+        else:
+            lines.append(f"The overall probability of {v} = yes is {_pct(e['p'])}.")
+    if mechanisms:
+        lines.append("Each variable is set by its own independent noise: a unit has a variable = yes exactly when "
+                     "its noise value for it, uniform between 0 and 1, is below the stated probability for the "
+                     "values of its causes.")
+    else:
+        lines.append("These probabilities were measured in a large observational survey.")
+    return " ".join(lines)
+
+
+def _question_text(kind, n, polarity, adjust) -> str:
+    more = "more" if polarity > 0 else "less"
+    x, y = n.get("X"), n.get("Y")
+    if kind == "marginal":
+        return f"Is the overall probability of {y} = yes {more} than 50%?"
+    if kind == "conditional":
+        return f"Is {y} = yes {more} likely among units with {x} = yes than among units with {x} = no?"
+    if kind == "ate":
+        verb = "increase" if polarity > 0 else "decrease"
+        return (f"If we set {x} = yes for everyone, instead of {x} = no for everyone, would the probability "
+                f"of {y} = yes {verb}?")
+    if kind == "adjustment":
+        how = f"within groups of equal {' and '.join(adjust)}" if adjust else "without adjusting for anything"
+        return (f"To estimate the causal effect of {x} on {y} from observational data, is it valid to compare "
+                f"units with {x} = yes and {x} = no {how}?")
+    if kind == "ett":
+        return (f"Among units that actually have {x} = yes, is {y} = yes {more} likely than it would have been "
+                f"had they had {x} = no?")
+    m = n.get("M")
+    if kind == "nde":
+        return (f"Keeping {m} at the value it would take with {x} = no, would switching {x} from no to yes make "
+                f"{y} = yes {more} likely (the natural direct effect)?")
+    if kind == "nie":
+        return (f"Keeping {x} = no, would changing {m} to the value it would take with {x} = yes make "
+                f"{y} = yes {more} likely (the natural indirect effect)?")
+    return (f"Take a unit with {x} = no and {y} = no. Is the probability that {y} would have been yes, "
+            f"had {x} been yes, {more} than 50%?")
+
+
+def _truth(model: BinarySCM, kind: str, adjust: Sequence[str]) -> float:
+    if kind == "marginal":
+        return model.prob("Y")
+    if kind == "conditional":
+        return model.prob("Y", {"X": 1}) - model.prob("Y", {"X": 0})
+    if kind == "adjustment":
+        joint = model.observed_joint()
+        order = [v for v in model.order if v not in model.latent]
+        return _adjusted(order, joint, "X", "Y", list(adjust))
+    return {"ate": lambda: model.ate("X", "Y"), "ett": lambda: model.ett("X", "Y"),
+            "counterfactual": lambda: model.counterfactual("X", "Y"),
+            "nde": lambda: model.nde("X", "M", "Y"), "nie": lambda: model.nie("X", "M", "Y")}[kind]()
+
+
+def _numbers(model: BinarySCM, names: Mapping[str, str]) -> tuple[list[dict], bool]:
+    observed = [v for v in model.order if v not in model.latent]
+    out = []
+    if not model.latent:  # the numbers are the mechanisms themselves (exact)
+        for v in observed:
+            ps = model.parents[v]
+            for code, bits in enumerate(itertools.product((0, 1), repeat=len(ps))):
+                out.append({"variable": v, "given": dict(zip(ps, bits)), "p": float(model.probs[v][code])})
+        mechanisms = True
+    else:  # observational conditionals given every earlier observed variable, rounded to whole percent
+        for i, v in enumerate(observed):
+            for bits in itertools.product((0, 1), repeat=i):
+                given = dict(zip(observed[:i], bits))
+                out.append({"variable": v, "given": given, "p": round(model.prob(v, given), 2)})
+        mechanisms = False
+    named = [{"variable": names[e["variable"]], "given": {names[k]: b for k, b in e["given"].items()},
+              "p": e["p"]} for e in out]
+    return named, mechanisms
+
+
+def _propose(rung, kind, variant, target, rng, qid) -> Question | None:
+    shape = str(rng.choice(_SHAPES_FOR[kind]))
+    sign = {"commonsense": 1, "anticommonsense": -1}.get(variant, 0)  # 0: each edge of X its own sign
+    model = _draw_model(shape, sign, rng)
+    if variant == "nonsense":
+        picked = rng.choice(_NONSENSE, size=6, replace=False)
+        names = dict(zip("XYZMCI", map(str, picked)))
+    else:
+        names = dict(TEMPLATES[int(rng.integers(len(TEMPLATES)))])
+    observed = [v for v in model.order if v not in model.latent]
+    adjust: list[str] = []
+    if kind == "adjustment":
+        options = [[]] + [[v] for v in observed if v not in ("X", "Y")]
+        adjust = options[int(rng.integers(len(options)))]
+    polarity = int(rng.choice((-1, 1)))
+    value = _truth(model, kind, adjust)
+    threshold = THRESHOLD.get(kind, 0.0)
+    if kind == "adjustment":
+        graph = observed_graph([e for e in SHAPES[shape] if "U" not in e],
+                               [[a for u, a in SHAPES[shape] if u == "U"]] if model.latent else [], observed)
+        answer = is_backdoor_set(graph, "X", "Y", adjust)
+    else:
+        gap = abs(value - threshold)
+        if 1e-9 < gap < MARGIN:
+            return None
+        answer = _decide(value, threshold, polarity)
+    if answer != target:
+        return None
+    numbers, mechanisms = _numbers(model, names)
+    confounded = [[names[a] for u, a in SHAPES[shape] if u == "U"]] if model.latent else []
+    spec = {"variables": [names[v] for v in observed],
+            "edges": [[names[a], names[b]] for a, b in SHAPES[shape] if a != "U"],
+            "confounded": confounded, "numbers": numbers, "mechanisms": mechanisms,
+            "query": {"type": kind, "treatment": names["X"], "outcome": names["Y"],
+                      "mediator": names["M"] if kind in ("nde", "nie") else None,
+                      "adjust": [names[a] for a in adjust], "polarity": polarity}}
+    full = {**names, "U": "unobserved factor"}
+    truth_model = {"parents": {full[v]: [full[p] for p in model.parents[v]] for v in model.order},
+                   "probs": {full[v]: [float(p) for p in model.probs[v]] for v in model.order},
+                   "latent": [full[v] for v in sorted(model.latent)]}
+    return Question(qid, rung, kind, shape, variant, _story(shape, model, names, numbers, mechanisms),
+                    _question_text(kind, names, polarity, [names[a] for a in adjust]), bool(answer),
+                    float(value), threshold, spec, truth_model)
+
+
+def generate_benchmark(n_per_cell: int = 24, seed: int = 0, rungs: Iterable[int] = (1, 2, 3),
+                       variants: Iterable[str] = VARIANTS) -> list[Question]:
+    """Generate ``n_per_cell`` questions for every (rung, story variant), half of them "yes".
+
+    Within a cell the query types of the rung take turns, each with as many yes as no answers
+    when ``n_per_cell`` is a multiple of twice their number. Seeded: same arguments, same questions.
+
+    Example
+    -------
+    >>> qs = generate_benchmark(n_per_cell=4, seed=0)
+    >>> len(qs), sum(q.answer for q in qs)
+    (36, 18)
+    """
+    if n_per_cell < 1:
+        raise ValueError(f"n_per_cell must be at least 1, got {n_per_cell}")
+    rng = np.random.default_rng(seed)
+    out = []
+    for rung in rungs:
+        if rung not in QUERIES:
+            raise ValueError(f"unknown rung {rung!r}; rungs are 1, 2 and 3")
+        for variant in variants:
+            if variant not in VARIANTS:
+                raise ValueError(f"unknown story variant {variant!r}; variants are {VARIANTS}")
+            kinds = QUERIES[rung]
+            for i in range(n_per_cell):
+                kind, target = kinds[(i // 2) % len(kinds)], i % 2 == 0
+                qid = f"r{rung}-{variant}-{i:03d}"
+                for _ in range(2000):
+                    q = _propose(rung, kind, variant, target, rng, qid)
+                    if q is not None:
+                        out.append(q)
+                        break
+                else:  # pragma: no cover - every cell has shapes that give both answers
+                    raise RuntimeError(f"could not generate a {kind} question with answer {target} ({variant})")
+    return out
+
+
+def true_model(question: Question) -> BinarySCM:
+    """The question's true SCM (with its latent variables) as an exactly solvable :class:`BinarySCM`.
+
+    Example
+    -------
+    >>> q = generate_benchmark(2, seed=0, rungs=(1,), variants=("nonsense",))[0]
+    >>> m = true_model(q); abs(m.prob(q.spec["query"]["outcome"]) - q.value) < 1e-12 if q.query == "marginal" else True
+    True
+    """
+    m = question.model
+    return BinarySCM(m["parents"], m["probs"], latent=frozenset(m["latent"]))
+
+
+def to_jsonl(questions: Iterable[Question], path: str | Path) -> Path:
+    """Write questions as JSON lines (schema in the module docstring); returns the path.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> p = to_jsonl(generate_benchmark(2, rungs=(1,), variants=("nonsense",)), pathlib.Path(tempfile.mkdtemp()) / "b.jsonl")
+    >>> len(read_jsonl(p))
+    2
+    """
+    path = Path(path)
+    with path.open("w") as handle:
+        for q in questions:
+            handle.write(json.dumps(q.to_dict(), sort_keys=True) + "\n")
+    return path
+
+
+def read_jsonl(path: str | Path) -> list[Question]:
+    """Read questions written by :func:`to_jsonl`.
+
+    Example
+    -------
+    >>> read_jsonl.__name__
+    'read_jsonl'
+    """
+    out = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            d["answer"] = {"yes": True, "no": False}[d["answer"]]
+            out.append(Question(**d))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}, line {number}: not a benchmark question ({error})") from None
+    return out
