@@ -9,12 +9,13 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh execute bench doctor exercises lock clean
+.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises lock clean
 
 help:
-	@echo "make test        create .venv if needed, run unit tests, notebook tests (nbval) and the book build"
+	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
 	@echo "make book        build the website into _build/html from the committed notebook outputs"
 	@echo "make book-fresh  re-execute every notebook in place, then build the website"
+	@echo "make test-site   build the website and check every page in headless Chromium"
 	@echo "make execute     re-execute every notebook in place (NB=notebooks/xx.ipynb for one)"
 	@echo "make bench       time every notebook in a fresh kernel: seconds and peak memory"
 	@echo "make doctor      preflight check of this machine for a workshop"
@@ -39,13 +40,21 @@ unit: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-	$(MAKE) book
+	$(MAKE) test-site
 
 book: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(JB) build . --builder html -W -n --keep-going
 	@test -f _build/html/index.html || { echo "error: _build/html/index.html was not built"; exit 1; }
 	@echo "== website built: _build/html/index.html"
+
+# The browser test drives Debian's Chromium; the target installs it when it is missing.
+CHROMIUM ?= /usr/bin/chromium
+test-site: book
+	@test -x $(CHROMIUM) || { echo "== installing Chromium (Debian package chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "error: could not install Chromium; install the chromium package or set CHROMIUM=/path/to/chromium"; exit 1; }
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tools/site_check.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NB)

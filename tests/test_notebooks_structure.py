@@ -107,3 +107,14 @@ def test_no_raises_exception_cells(notebook) -> None:
     flagged = [c for c in code_cells(nb) if "raises-exception" in c.metadata.get("tags", [])
                or "NBVAL_RAISES_EXCEPTION" in c.source]
     assert not flagged, f"{path.name}: cells expected to raise hide failures; catch and assert the error instead"
+
+
+def test_figures_have_alt_text(notebook) -> None:
+    path, nb = notebook
+    missing = [i for i, c in enumerate(code_cells(nb))
+               if any("image/png" in o.get("data", {}) for o in c.outputs)
+               and not c.metadata.get("mystnb", {}).get("image", {}).get("alt", "").strip()]
+    assert not missing, (
+        f"{path.name}: figure cells {missing} (code-cell indices) have no alt text; set the cell metadata "
+        '{"mystnb": {"image": {"alt": "what the figure shows"}}}'
+    )
