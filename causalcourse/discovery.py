@@ -36,6 +36,7 @@ import numpy as np
 __all__ = [
     "GraphComparison",
     "compare_graphs",
+    "score_table",
     "shd",
     "from_causallearn",
     "interventional_bic_search",
@@ -150,6 +151,23 @@ def compare_graphs(
             extra.append((a, b) if not both or a < b else (b, a))
     missing = sorted(e for e in t.edges if frozenset(e) not in seen)
     return GraphComparison(sorted(correct), sorted(rev), sorted(und), missing, sorted(extra), t.number_of_edges())
+
+
+def score_table(graphs: Mapping[str, nx.DiGraph | Iterable[Edge]], truth: nx.DiGraph | Iterable[Edge]) -> "pd.DataFrame":
+    """One row of :meth:`GraphComparison.summary` per named learned graph (counts as integers).
+
+    Example
+    -------
+    >>> score_table({"guess": [("Y", "X")]}, [("X", "Y")])[["edges", "reversed", "SHD"]]
+           edges  reversed  SHD
+    guess      1         1    1
+    """
+    import pandas as pd
+
+    rows = {name: compare_graphs(g, truth).summary() for name, g in graphs.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    counts = ["edges", "correct", "reversed", "undirected", "missing", "extra", "SHD"]
+    return table.astype({c: int for c in counts})
 
 
 def shd(learned: nx.DiGraph | Iterable[Edge], truth: nx.DiGraph | Iterable[Edge]) -> int:

@@ -123,8 +123,9 @@ def main() -> int:
         for problem in problems[:20]:
             print(f"  - {problem}")
     checked = len(pages(HTML))
-    print(f"\n{checked - len(failures)} passed, {len(failures)} failed: pages of the website in Chromium")
-    print(f"screenshots: {', '.join(sorted(str((SHOTS / f'{k}.png').relative_to(ROOT)) for k in shots))}")
+    print(f"\nscreenshots: {', '.join(sorted(str((SHOTS / f'{k}.png').relative_to(ROOT)) for k in shots))}")
+    print(f"{checked} pages of the website loaded in Chromium")
+    print(f"site: {checked - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

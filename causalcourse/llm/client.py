@@ -20,7 +20,8 @@ from typing import Any
 from causalcourse.llm.answerers import Answer
 from causalcourse.llm.benchmark import Question, solve
 
-__all__ = ["LLMError", "OpenAICompatibleAnswerer", "STRATEGIES", "parse_yes_no", "check_extraction"]
+__all__ = ["LLMError", "OpenAICompatibleAnswerer", "STRATEGIES", "build_messages", "parse_yes_no",
+           "check_extraction"]
 
 STRATEGIES = ("plain", "graph_cot", "translator")
 _KEY_ENV = "CAUSALCOURSE_LLM_API_KEY"
@@ -92,6 +93,31 @@ def check_extraction(extracted: dict, truth: dict) -> dict:
     want_n = numbers(truth)
     wrong = sum(1 for k, p in want_n.items() if k not in got_n or abs(got_n[k] - p) > 0.005)
     return {"extra_edges": len(got - want), "missing_edges": len(want - got), "wrong_numbers": wrong}
+
+
+def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
+    """The chat messages of a prompting strategy: "plain", "graph_cot" or "translator".
+
+    Example
+    -------
+    >>> from causalcourse.llm.benchmark import generate_benchmark
+    >>> q = generate_benchmark(2, rungs=(2,), variants=("nonsense",))[0]
+    >>> "Causal graph:" in build_messages(q, "graph_cot")[-1]["content"]
+    True
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+    text = question.prompt
+    if strategy == "plain":
+        text += "\nAnswer with one word: yes or no."
+    elif strategy == "graph_cot":
+        spec = question.spec
+        edges = [f"{a} -> {b}" for a, b in spec["edges"]]
+        edges += [f"{a} <-> {b} (unobserved common cause)" for a, b in spec.get("confounded", [])]
+        text += "\n\nCausal graph: " + "; ".join(edges) + ".\n" + COT_STEPS
+    else:
+        text += "\n\n" + TRANSLATE
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
 
 
 class OpenAICompatibleAnswerer:
@@ -173,18 +199,8 @@ class OpenAICompatibleAnswerer:
         return content
 
     def messages(self, question: Question) -> list[dict]:
-        """The chat messages this strategy sends for ``question``."""
-        text = question.prompt
-        if self.strategy == "plain":
-            text += "\nAnswer with one word: yes or no."
-        elif self.strategy == "graph_cot":
-            spec = question.spec
-            edges = [f"{a} -> {b}" for a, b in spec["edges"]]
-            edges += [f"{a} <-> {b} (unobserved common cause)" for a, b in spec.get("confounded", [])]
-            text += "\n\nCausal graph: " + "; ".join(edges) + ".\n" + COT_STEPS
-        else:
-            text += "\n\n" + TRANSLATE
-        return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
+        """The chat messages this strategy sends for ``question`` (see :func:`build_messages`)."""
+        return build_messages(question, self.strategy)
 
     def answer(self, question: Question) -> Answer:
         """Ask the model; every failure is recorded in the returned :class:`Answer`, never raised."""
