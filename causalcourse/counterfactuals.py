@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from causalcourse.scm import SCM, Mechanism
+from causalcourse.scm import SCM, Mechanism, Noise
 
 __all__ = ["abduct", "counterfactual", "Causation", "probabilities_of_causation",
            "tian_pearl_bounds", "but_for_causes"]
@@ -333,11 +333,15 @@ def but_for_causes(scm: SCM, worlds: Mapping[str, Any] | pd.DataFrame, outcome: 
     candidates = list(candidates)
     if outcome not in frame:
         raise ValueError(f"the outcome {outcome!r} must be observed in the worlds")
-    result = {}
     for c in candidates:
         if c not in frame:
             raise ValueError(f"candidate {c!r} is not observed in the worlds")
-        values = _binary(frame, c)
-        flipped = {v: counterfactual(scm, frame, {c: 1 - v})[outcome].to_numpy() for v in (0, 1)}
-        result[c] = np.where(values == 1, flipped[1], flipped[0]) != frame[outcome].to_numpy()
+    noise = {k: noise_k.to_numpy() for k, noise_k in abduct(scm, frame).items()}
+    result = {}
+    for c in candidates:
+        flipped = 1 - _binary(frame, c)
+        # do(C = 1 - c) unit by unit: C becomes a root whose "noise" is the flipped value
+        world = scm.do({c: Mechanism((), lambda u: u, Noise("flip", lambda rng, n: np.zeros(n, int)))})
+        y = world.sample(len(frame), noise={**noise, c: flipped})[outcome].to_numpy()
+        result[c] = y != frame[outcome].to_numpy()
     return pd.DataFrame(result, columns=candidates)
