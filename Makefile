@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises lock clean
+.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides lock clean
 
 help:
 	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench       time every notebook in a fresh kernel: seconds and peak memory"
 	@echo "make doctor      preflight check of this machine for a workshop"
 	@echo "make exercises   exercise-only notebooks (solutions removed) in _build/exercises"
+	@echo "make slides      one reveal.js deck per chapter in _build/slides (open offline in a browser)"
 	@echo "make lock        re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -50,7 +51,7 @@ book: $(STAMP)
 
 # The browser test drives Debian's Chromium; the target installs it when it is missing.
 CHROMIUM ?= /usr/bin/chromium
-test-site: book
+test-site: book slides
 	@test -x $(CHROMIUM) || { echo "== installing Chromium (Debian package chromium)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| { echo "error: could not install Chromium; install the chromium package or set CHROMIUM=/path/to/chromium"; exit 1; }
@@ -69,6 +70,9 @@ doctor: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python tools/exercises.py
+
+slides: $(STAMP)
+	$(BIN)/python tools/slides.py
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).

@@ -23,9 +23,10 @@ END = re.compile(r"```\{solution-end\}\s*\n```[ \t]*\n?")
 PROMPT = "# Write your code here.\n"
 
 
-def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def strip_solutions(nb: nbformat.NotebookNode, keep_outputs: bool = False) -> nbformat.NotebookNode:
     """Return a copy of ``nb`` without solutions, with a prompt cell where each solution was.
 
+    Outputs are cleared unless ``keep_outputs`` (the slides keep them).
     Text in the cell that closes a solution after the ``{solution-end}`` fence (for
     example the next exercise) is kept; text before it belongs to the solution.
     """
@@ -53,7 +54,7 @@ def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     cells.append(nbformat.v4.new_markdown_cell(after))
             continue
         new = nbformat.from_dict(dict(cell))
-        if new.cell_type == "code":
+        if new.cell_type == "code" and not keep_outputs:
             new.outputs, new.execution_count = [], None
         cells.append(new)
     if inside:

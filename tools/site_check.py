@@ -9,7 +9,9 @@ Playwright, using the system's /usr/bin/chromium) and fails on
 - images that do not load, or that lack alt text,
 - internal links to pages or files that do not exist.
 
-It saves screenshots of the home page and two chapters to _build/screenshots/.
+It then opens every chapter's slide deck from _build/slides/ (`make slides`) and
+fails on the same errors or a deck without slides. It saves screenshots of the home
+page, two chapters and the first deck to _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+SLIDES = ROOT / "_build" / "slides"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SKIP = {"genindex.html", "search.html"}
@@ -54,7 +57,7 @@ def pages(directory: Path) -> list[Path]:
                   if "_static" not in p.parts and "_sources" not in p.parts and p.name not in SKIP)
 
 
-def check_page(page, url: str, base: str) -> list[str]:
+def check_page(page, url: str, base: str, site: Path = HTML, require_alt: bool = True) -> list[str]:
     """Load one page and return its problems."""
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -78,18 +81,55 @@ def check_page(page, url: str, base: str) -> list[str]:
     for src, loaded, alt in images:
         if not loaded:
             problems.append(f"image did not load: {src}")
-        if not alt.strip() or alt.strip().endswith((".png", ".svg", ".jpg")):
+        if require_alt and (not alt.strip() or alt.strip().endswith((".png", ".svg", ".jpg"))):
             problems.append(f"image without alt text: {src}")
     for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
         target, _ = urldefrag(href)
         if not target.startswith(base):
             continue
-        path = HTML / urlparse(target).path[1:]
+        path = site / urlparse(target).path[1:]
         if path.is_dir():
             path = path / "index.html"
         if not path.exists():
             problems.append(f"broken internal link: {href}")
     return problems
+
+
+def check_decks() -> tuple[dict[str, list[str]], int]:
+    """Open every chapter's deck; each must exist, show slides and load without errors."""
+    from playwright.sync_api import sync_playwright
+
+    failures: dict[str, list[str]] = {}
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    server, base = serve(SLIDES) if SLIDES.exists() else (None, "")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for index, notebook in enumerate(notebooks):
+                name = f"{notebook.stem}.slides.html"
+                if not (SLIDES / name).exists():
+                    failures[f"slides/{name}"] = ["deck missing: run `make slides`"]
+                    continue
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                problems = check_page(page, urljoin(base, name), base, site=SLIDES, require_alt=False)
+                try:  # reveal.js marks the deck "ready" once it has laid out the slides
+                    page.wait_for_selector(".reveal.ready", timeout=15000)
+                except Exception:  # noqa: BLE001 - reported as a problem below
+                    problems.append("reveal.js did not start")
+                count = page.evaluate("document.querySelectorAll('.reveal .slides section:not(.stack)').length")
+                if count < 5:
+                    problems.append(f"deck has only {count} slides")
+                if index == 0:
+                    page.screenshot(path=str(SHOTS / f"slides_{notebook.stem}.png"))
+                page.close()
+                if problems:
+                    failures[f"slides/{name}"] = sorted(set(problems))
+                print(f"{'FAIL' if problems else 'ok  '}  slides/{name} ({count} slides)")
+            browser.close()
+    finally:
+        if server:
+            server.shutdown()
+    return failures, len(notebooks)
 
 
 def main() -> int:
@@ -124,13 +164,15 @@ def main() -> int:
             browser.close()
     finally:
         server.shutdown()
+    deck_failures, decks = check_decks()
+    failures.update(deck_failures)
     for relative, problems in failures.items():
         print(f"\n{relative}:")
         for problem in problems[:20]:
             print(f"  - {problem}")
-    checked = len(pages(HTML))
-    print(f"\nscreenshots: {', '.join(sorted(str((SHOTS / f'{k}.png').relative_to(ROOT)) for k in shots))}")
-    print(f"{checked} pages of the website loaded in Chromium")
+    checked = len(pages(HTML)) + decks
+    print(f"\nscreenshots: {', '.join(sorted(str(p.relative_to(ROOT)) for p in SHOTS.glob('*.png')))}")
+    print(f"{len(pages(HTML))} pages of the website and {decks} slide decks loaded in Chromium")
     print(f"site: {checked - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
