@@ -390,7 +390,8 @@ def draw_comparison(
     """Draw the learned graph over the true one: correct, reversed, undirected, missing and extra edges coloured.
 
     Correct arrows are green, reversed orange, undirected edges orange without a
-    head, missing true edges dashed blue, extra edges red. Returns the ``Axes``.
+    head, missing true edges dashed blue, extra edges red (without a head if
+    undirected). Returns the ``Axes``.
 
     Example
     -------
@@ -406,7 +407,10 @@ def draw_comparison(
     from causalcourse.plotting import PALETTE
 
     t = _as_graph(truth, "true")
-    comparison = compare_graphs(learned, t)
+    g = _as_graph(learned, "learned")
+    comparison = compare_graphs(g, t)
+    extra_undirected = [e for e in comparison.extra if g.has_edge(e[1], e[0])]
+    extra_directed = [e for e in comparison.extra if e not in extra_undirected]
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     positions = dict(pos) if pos is not None else layered_positions(t, horizontal=False)
@@ -421,10 +425,13 @@ def draw_comparison(
         ([(b, a) for a, b in comparison.reversed], PALETTE["reversed"], "solid", "-|>", "reversed"),
         (comparison.undirected, PALETTE["reversed"], "solid", "-", "undirected"),
         (comparison.missing, PALETTE["missing"], "dashed", "-|>", "missing"),
-        (comparison.extra, PALETTE["extra"], "solid", "-|>", "extra"),
+        (extra_directed, PALETTE["extra"], "solid", "-|>", "extra"),
+        (extra_undirected, PALETTE["extra"], "solid", "-", "extra, undirected"),
     ]
     handles = []
     for edges, colour, style, arrow, label in layers:
+        if label == "extra, undirected" and not edges:
+            continue
         if edges:
             nx.draw_networkx_edges(canvas, positions, edgelist=edges, edge_color=colour, style=style,
                                    arrowstyle=arrow, **common)
