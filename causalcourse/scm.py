@@ -143,7 +143,8 @@ def _as_mechanism(node: str, spec: Any) -> Mechanism:
         inspect.signature(spec.f).bind(*range(n_args))
     except TypeError:
         args = list(spec.parents) + ([f"U_{node}"] if spec.noise is not None else [])
-        raise ValueError(f"the assignment of {node!r} must accept {n_args} positional arguments "
+        plural = "" if n_args == 1 else "s"
+        raise ValueError(f"the assignment of {node!r} must accept {n_args} positional argument{plural} "
                          f"({', '.join(args) or 'none'})") from None
     except ValueError:  # no signature available (e.g. some numpy ufuncs): checked when called
         pass

@@ -279,8 +279,8 @@ def test_failing_or_misshapen_assignments_are_named() -> None:
 def test_a_million_units_of_a_ten_node_model_is_fast() -> None:
     scm = chain(10)
     scm.sample(1000, seed=0)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time of this process: not inflated when other jobs share the machine
     df = scm.sample(1_000_000, seed=0)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert df.shape == (1_000_000, 10)
-    assert seconds < 2.0, f"sampling took {seconds:.2f} s"  # about 0.15 s on a 2-core laptop; slack for CI
+    assert seconds < 1.0, f"sampling took {seconds:.2f} s of CPU time"  # about 0.2 s on a 2-core laptop
