@@ -85,8 +85,8 @@ def _invert_discrete(node: str, mech: Mechanism, pa: list, v: np.ndarray, suppor
     return support[np.argmax(match, axis=0)]
 
 
-def _invert_continuous(node: str, mech: Mechanism, pa: list, v: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    n = len(v)
+def _invert_continuous(node: str, mech: Mechanism, pa: list, given: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    n, v = len(given), given.astype(float)
     grid = np.unique(np.quantile(draws, np.linspace(0.0, 1.0, 33)))
     outs = np.stack([_call(node, mech, pa, np.full(n, g), n) for g in grid]).astype(float)
     steps = np.diff(outs, axis=0)
@@ -94,7 +94,7 @@ def _invert_continuous(node: str, mech: Mechanism, pa: list, v: np.ndarray, draw
     if not (rising | falling).all():
         i = int(np.argmin(rising | falling))
         raise ValueError(f"cannot recover the noise of {node!r}: its assignment is not strictly monotone in U_{node} "
-                         f"(for the unit with {node}={_fmt(v[i])} several noise values give the same value, as with a "
+                         f"(for the unit with {node}={_fmt(given[i])} several noise values give the same value, as with a "
                          f"threshold of the noise); infer the noise posterior instead, e.g. with Pyro or ChiRho")
     slope = (outs[-1] - outs[0]) / (grid[-1] - grid[0])
     intercept = outs[0] - slope * grid[0]
@@ -118,7 +118,7 @@ def _invert_continuous(node: str, mech: Mechanism, pa: list, v: np.ndarray, draw
     bad = ~np.isclose(_call(node, mech, pa, u, n).astype(float), v, rtol=1e-7, atol=1e-9)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"cannot recover the noise of {node!r}: no noise value gives {node}={_fmt(v[i])} "
+        raise ValueError(f"cannot recover the noise of {node!r}: no noise value gives {node}={_fmt(given[i])} "
                          f"(the value is outside the range of its assignment or the assignment jumps over it)")
     return u
 
@@ -171,7 +171,7 @@ def abduct(scm: SCM, evidence: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame
         if len(support) <= _DISCRETE_MAX:
             noise[node] = _invert_discrete(node, mech, pa, v, support)
         else:
-            noise[node] = _invert_continuous(node, mech, pa, v.astype(float), draws.astype(float))
+            noise[node] = _invert_continuous(node, mech, pa, v, draws.astype(float))
         values[node] = v
     return pd.DataFrame(noise, columns=list(noise))
 
