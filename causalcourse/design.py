@@ -377,6 +377,20 @@ def edge_log_prior(dags: np.ndarray, edge_probs: np.ndarray) -> np.ndarray:
 # --- the posterior ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def _cached_log_prior(d: int, probs: bytes) -> np.ndarray:
+    out = edge_log_prior(enumerate_dags(d), np.frombuffer(probs).reshape(d, d))
+    out.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _cached_masks(d: int) -> np.ndarray:
+    out = _parent_masks(enumerate_dags(d))
+    out.setflags(write=False)
+    return out
+
+
 @dataclass(frozen=True)
 class GraphPosterior:
     """An exact distribution over the DAGs on ``nodes`` (``log_prob`` normalised, one entry per DAG).
@@ -479,7 +493,8 @@ class StructureModel:
         return p
 
     def log_prior(self) -> np.ndarray:
-        return edge_log_prior(self.dags, self.edge_prob_matrix())
+        p = self.edge_prob_matrix()
+        return _cached_log_prior(len(self.nodes), p.tobytes())
 
     def observe(self, data: np.ndarray | pd.DataFrame, targets: Iterable[str] = ()) -> StructureModel:
         """A new model that also knows ``data``, collected under do() on ``targets`` (none: observational)."""
@@ -492,13 +507,14 @@ class StructureModel:
 
     def posterior(self) -> GraphPosterior:
         """The exact posterior over all DAGs on the nodes."""
-        scores = _dag_scores(self.evidence, _parent_masks(self.dags), self.alpha_mu, self.alpha_w)
+        scores = _dag_scores(self.evidence, _cached_masks(len(self.nodes)), self.alpha_mu, self.alpha_w)
         joint = scores + self.log_prior()
         return GraphPosterior(self.nodes, self.dags, joint - logsumexp(joint))
 
-    def sample_sems(self, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Draw ``m`` (graph, weights, intercepts, noise sds) from the posterior; see :func:`_sample_params`."""
-        post = self.posterior()
+    def sample_sems(self, m: int, rng: np.random.Generator, posterior: GraphPosterior | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Draw ``m`` (graph index, weights, intercepts, noise sds) from the posterior (pass it if known)."""
+        post = self.posterior() if posterior is None else posterior
         graphs = rng.choice(len(post.dags), size=m, p=post.probs / post.probs.sum())
         weights, intercepts, sds = _sample_params(self.evidence, post.dags[graphs], self.alpha_mu, self.alpha_w, rng)
         return graphs, weights, intercepts, sds
@@ -529,11 +545,11 @@ class StructureModel:
             raise ValueError(f"query needs one label per DAG ({len(self.dags)}), got shape {np.shape(query)}")
         post = self.posterior()
         d = len(self.nodes)
-        graphs, weights, intercepts, sds = self.sample_sems(n_draws, rng)
+        graphs, weights, intercepts, sds = self.sample_sems(n_draws, rng, post)
         noise = rng.normal(size=(n_draws, n, d))
         set_to = rng.normal(0, intervention_sd, size=(n_draws, n)) if values is None else \
             np.broadcast_to(np.asarray(values, dtype=float), (n_draws, n))
-        masks = _parent_masks(self.dags)
+        masks = _cached_masks(d)
         log_prior = self.log_prior()
         onehot = None if query is None else np.eye(int(query.max()) + 1)[query]
         gains = []
