@@ -27,7 +27,7 @@ data and the experiments really determine.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -234,6 +234,43 @@ def _local_bic(stats: Mapping[object, tuple[np.ndarray, int]], regimes: list, j:
     return float(-0.5 * n * np.log(max(rss, 1e-300) / n) - penalty * 0.5 * k * np.log(n))
 
 
+def _hill_climb(n_nodes: int, score: Callable[[int, Iterable[int]], float]) -> nx.DiGraph:
+    """Greedy search over DAGs on nodes 0..n-1: apply the best add/delete/reverse until none improves."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n_nodes))
+    while True:
+        best_gain, best_move = 1e-9, None
+        for i, j in itertools.permutations(range(n_nodes), 2):
+            pa_j = list(graph.predecessors(j))
+            if graph.has_edge(i, j):
+                without = [p for p in pa_j if p != i]
+                gain = score(j, without) - score(j, pa_j)
+                if gain > best_gain:
+                    best_gain, best_move = gain, ("delete", i, j)
+                graph.remove_edge(i, j)
+                acyclic = not nx.has_path(graph, i, j)
+                graph.add_edge(i, j)
+                if acyclic:
+                    pa_i = list(graph.predecessors(i))
+                    gain += score(i, pa_i + [j]) - score(i, pa_i)
+                    if gain > best_gain:
+                        best_gain, best_move = gain, ("reverse", i, j)
+            elif not graph.has_edge(j, i) and not nx.has_path(graph, j, i):
+                gain = score(j, pa_j + [i]) - score(j, pa_j)
+                if gain > best_gain:
+                    best_gain, best_move = gain, ("add", i, j)
+        if best_move is None:
+            break
+        move, i, j = best_move
+        if move == "add":
+            graph.add_edge(i, j)
+        else:
+            graph.remove_edge(i, j)
+            if move == "reverse":
+                graph.add_edge(j, i)
+    return graph
+
+
 def interventional_bic_search(
     data: np.ndarray,
     names: Sequence[str],
@@ -290,38 +327,7 @@ def interventional_bic_search(
             cache[key] = _local_bic(stats, allowed[j], j, list(key[1]), penalty, regime_intercepts)
         return cache[key]
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(names)))
-    while True:
-        best_gain, best_move = 1e-9, None
-        for i, j in itertools.permutations(range(len(names)), 2):
-            pa_j = list(graph.predecessors(j))
-            if graph.has_edge(i, j):
-                without = [p for p in pa_j if p != i]
-                gain = score(j, without) - score(j, pa_j)
-                if gain > best_gain:
-                    best_gain, best_move = gain, ("delete", i, j)
-                graph.remove_edge(i, j)
-                acyclic = not nx.has_path(graph, i, j)
-                graph.add_edge(i, j)
-                if acyclic:
-                    pa_i = list(graph.predecessors(i))
-                    gain += score(i, pa_i + [j]) - score(i, pa_i)
-                    if gain > best_gain:
-                        best_gain, best_move = gain, ("reverse", i, j)
-            elif not graph.has_edge(j, i) and not nx.has_path(graph, j, i):
-                gain = score(j, pa_j + [i]) - score(j, pa_j)
-                if gain > best_gain:
-                    best_gain, best_move = gain, ("add", i, j)
-        if best_move is None:
-            break
-        move, i, j = best_move
-        if move == "add":
-            graph.add_edge(i, j)
-        else:
-            graph.remove_edge(i, j)
-            if move == "reverse":
-                graph.add_edge(j, i)
+    graph = _hill_climb(len(names), score)
     return nx.relabel_nodes(graph, dict(enumerate(names)))
 
 
