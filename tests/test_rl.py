@@ -1,0 +1,108 @@
+"""Unit tests of causalcourse.rl: the confounded log, the factored MDP, the agents, the test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from causalcourse.rl import (
+    AGENTS,
+    Switchboard,
+    escalation_log,
+    escalation_value,
+    expected_return,
+    optimal_q,
+    partial_correlation_test,
+    run_agents,
+)
+
+
+def test_policy_values_are_exact() -> None:
+    assert escalation_value({0: 1, 1: 1}) == pytest.approx(0.65)
+    assert escalation_value({0: 0, 1: 0}) == pytest.approx(0.45)
+    assert escalation_value({0: 0, 1: 1}) == pytest.approx(0.55)
+
+
+def test_log_is_confounded_only_when_asked() -> None:
+    rng = np.random.default_rng(0)
+    log = escalation_log(50_000, rng)
+    assert log.Z[log.A == 1].mean() > 0.7          # escalations come from angry customers
+    clean = escalation_log(50_000, rng, confounded=False)
+    assert abs(clean.Z[clean.A == 1].mean() - 0.5) < 0.02
+    for data in (log, clean):
+        assert set(np.unique(data.to_numpy())) <= {0, 1}
+
+
+def test_log_and_value_errors() -> None:
+    with pytest.raises(ValueError, match="positive number of tickets"):
+        escalation_log(0, np.random.default_rng(0))
+    with pytest.raises(KeyError, match="S = 1"):
+        escalation_value({0: 1})
+    with pytest.raises(ValueError, match="segment 0 must be 0 or 1"):
+        escalation_value({0: 2, 1: 0})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 5), st.floats(0, 1), st.floats(0, 1))
+def test_transition_matrix_is_stochastic(n: int, p_flip: float, p_fail: float) -> None:
+    env = Switchboard(n_switches=n, targets=(0,), p_flip=p_flip, p_fail=p_fail)
+    transitions = env.transition_matrix()
+    assert transitions.shape == (n + 1, 2 ** n, 2 ** n)
+    assert np.allclose(transitions.sum(axis=-1), 1)
+    assert np.all(transitions >= 0)
+
+
+def test_step_matches_transition_matrix() -> None:
+    env = Switchboard(n_switches=3, targets=(0, 2))
+    rng = np.random.default_rng(1)
+    state, action = np.full(100_000, 5), np.full(100_000, 1)
+    nxt, reward = env.step(state, action, rng)
+    empirical = np.bincount(nxt, minlength=env.n_states) / nxt.size
+    assert np.abs(empirical - env.transition_matrix()[1, 5]).max() < 0.01
+    assert np.array_equal(reward, env.rewards()[nxt])
+
+
+def test_rewards_need_all_targets() -> None:
+    env = Switchboard(n_switches=3, targets=(0, 2))
+    assert env.rewards().tolist() == [0, 0, 0, 0, 0, 1, 0, 1]
+
+
+def test_optimal_policy_beats_random() -> None:
+    env = Switchboard()
+    q = optimal_q(env)
+    assert expected_return(env, q) > expected_return(env, q, epsilon=1.0) + 3
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_agents_learn(agent: str) -> None:
+    env = Switchboard(n_switches=2, targets=(0,))
+    returns = run_agents(env, agent, 60, 8, np.random.default_rng(2))
+    assert returns.shape == (8, 60)
+    assert returns[:, -20:].mean() > returns[:, :5].mean()
+    assert np.all((returns >= 0) & (returns <= env.horizon))
+
+
+def test_switchboard_and_agent_errors() -> None:
+    with pytest.raises(ValueError, match="targets must be switches 0..2"):
+        Switchboard(n_switches=3, targets=(5,))
+    with pytest.raises(ValueError, match="n_switches"):
+        Switchboard(n_switches=0)
+    with pytest.raises(ValueError, match="unknown agent 'sarsa'"):
+        run_agents(Switchboard(), "sarsa", 1, 1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="q must have shape"):
+        expected_return(Switchboard(), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="gamma"):
+        optimal_q(Switchboard(), gamma=1.0)
+
+
+def test_partial_correlation_test() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["1.0", "-1.0"], 500)
+    shifted = np.concatenate([rng.normal(0, 1, 500), rng.normal(1, 1, 500)])
+    same = rng.normal(0, 1, 1000)
+    assert partial_correlation_test(shifted, labels) < 1e-6
+    assert partial_correlation_test(same, labels) > 0.001
+    with pytest.raises(ValueError, match="same length"):
+        partial_correlation_test(np.zeros(3), np.zeros(4))
