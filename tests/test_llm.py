@@ -363,3 +363,11 @@ def test_parsing_helpers() -> None:
 def test_hallucination_rate_ignores_answerers_without_extractions(questions) -> None:
     results = evaluate(questions[:4], [AssociationalAnswerer()])
     assert hallucination_rate(results).empty
+
+
+def test_loopback_server_is_reached_directly_despite_a_proxy(server, key, questions, monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy that does not exist
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert _client(server, "yes").answer(questions[0]).yes is True

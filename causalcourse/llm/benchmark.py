@@ -32,7 +32,7 @@ import numpy as np
 from causalcourse.llm.exact import BinarySCM, is_backdoor_set, observed_graph
 
 __all__ = ["Question", "SHAPES", "QUERIES", "VARIANTS", "TEMPLATES", "generate_benchmark", "solve",
-           "stated_joint", "prob", "true_model", "to_jsonl", "read_jsonl"]
+           "stated_joint", "prob", "adjustment_formula", "true_model", "to_jsonl", "read_jsonl"]
 
 SHAPES: dict[str, list[tuple[str, str]]] = {
     "chain": [("X", "M"), ("M", "Y")],
@@ -174,7 +174,21 @@ def prob(order: Sequence[str], joint: Mapping[tuple, float], y: str, given: Mapp
     return num / den
 
 
-def _adjusted(order, joint, x, y, adjust) -> float:
+def adjustment_formula(order: Sequence[str], joint: Mapping[tuple, float], x: str, y: str,
+                       adjust: Sequence[str]) -> float:
+    """Sum over s of P(s) [P(y=1 | x=1, s) - P(y=1 | x=0, s)]: the effect *if* ``adjust`` is a valid set.
+
+    Example
+    -------
+    >>> order, joint = stated_joint({"numbers": [
+    ...     {"variable": "Z", "given": {}, "p": 0.5},
+    ...     {"variable": "X", "given": {"Z": 0}, "p": 0.2}, {"variable": "X", "given": {"Z": 1}, "p": 0.8},
+    ...     {"variable": "Y", "given": {"X": 0, "Z": 0}, "p": 0.6}, {"variable": "Y", "given": {"X": 0, "Z": 1}, "p": 0.2},
+    ...     {"variable": "Y", "given": {"X": 1, "Z": 0}, "p": 0.8}, {"variable": "Y", "given": {"X": 1, "Z": 1}, "p": 0.4}]})
+    >>> round(adjustment_formula(order, joint, "X", "Y", ["Z"]), 6), round(adjustment_formula(order, joint, "X", "Y", []), 6)
+    (0.2, -0.04)
+    """
+    adjust = list(adjust)
     total = 0.0
     for s in itertools.product((0, 1), repeat=len(adjust)):
         cond = dict(zip(adjust, s))
@@ -201,7 +215,7 @@ def _identified_ate(graph, order, joint, x, y) -> float:
     for size in range(len(others) + 1):
         for s in itertools.combinations(others, size):
             if is_backdoor_set(graph, x, y, s):
-                return _adjusted(order, joint, x, y, list(s))
+                return adjustment_formula(order, joint, x, y, list(s))
     for m in others:
         cut = graph.copy()
         cut.remove_node(m)
@@ -261,7 +275,7 @@ def solve(spec: Mapping) -> tuple[bool, float]:
         value = _identified_ate(graph, order, joint, x, y)
     elif kind == "adjustment":
         adjust = list(q.get("adjust") or [])
-        return is_backdoor_set(graph, x, y, adjust), _adjusted(order, joint, x, y, adjust)
+        return is_backdoor_set(graph, x, y, adjust), adjustment_formula(order, joint, x, y, adjust)
     elif kind in ("ett", "nde", "nie", "counterfactual"):
         if spec.get("confounded") or not spec.get("mechanisms"):
             raise ValueError(f"a {kind} query needs the mechanisms of a model without hidden confounders")
@@ -367,7 +381,7 @@ def _truth(model: BinarySCM, kind: str, adjust: Sequence[str]) -> float:
     if kind == "adjustment":
         joint = model.observed_joint()
         order = [v for v in model.order if v not in model.latent]
-        return _adjusted(order, joint, "X", "Y", list(adjust))
+        return adjustment_formula(order, joint, "X", "Y", list(adjust))
     return {"ate": lambda: model.ate("X", "Y"), "ett": lambda: model.ett("X", "Y"),
             "counterfactual": lambda: model.counterfactual("X", "Y"),
             "nde": lambda: model.nde("X", "M", "Y"), "nie": lambda: model.nie("X", "M", "Y")}[kind]()
@@ -506,12 +520,14 @@ def to_jsonl(questions: Iterable[Question], path: str | Path) -> Path:
 
 
 def read_jsonl(path: str | Path) -> list[Question]:
-    """Read questions written by :func:`to_jsonl`.
+    """Read questions written by :func:`to_jsonl`; a line that is not a question raises ``ValueError``.
 
     Example
     -------
-    >>> read_jsonl.__name__
-    'read_jsonl'
+    >>> import tempfile, pathlib
+    >>> qs = generate_benchmark(2, rungs=(3,), variants=("commonsense",))
+    >>> read_jsonl(to_jsonl(qs, pathlib.Path(tempfile.mkdtemp()) / "b.jsonl")) == qs
+    True
     """
     out = []
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):

@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -165,9 +166,13 @@ class OpenAICompatibleAnswerer:
         if os.environ.get(_KEY_ENV):
             headers["Authorization"] = "Bearer " + os.environ[_KEY_ENV]
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        host = urllib.parse.urlsplit(self.url).hostname or ""
+        # a model on this machine is reached directly, even when HTTP(S)_PROXY is set for the internet
+        opener = (urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                  if host in ("localhost", "127.0.0.1", "::1") else urllib.request.build_opener())
         error = None
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as http:
             detail = http.read(300).decode("utf-8", "replace") if http.fp else ""
