@@ -76,6 +76,15 @@ def test_return_noise_and_replay() -> None:
     pd.testing.assert_frame_equal(scm.sample(noise={k: u[k].to_numpy() for k in u}), values)
 
 
+def test_noise_of_the_factual_world_replays_in_a_mutilated_model() -> None:
+    """Abduction-action-prediction needs this: the factual noise drives the intervened model."""
+    scm = confounded()
+    values, u = scm.sample(200, seed=8, return_noise=True)
+    treated = scm.do({"X": 1}).sample(noise=u)  # U_X is ignored: X no longer has noise
+    np.testing.assert_allclose(treated.Y, values.Y + 2.0 * (1 - values.X))
+    pd.testing.assert_series_equal(treated.Z, values.Z)
+
+
 def test_deterministic_assignment_has_no_noise_column() -> None:
     scm = SCM({"X": ((), lambda u: u, normal()), "W": (("X",), lambda x: x**2)})
     values, u = scm.sample(10, seed=0, return_noise=True)
