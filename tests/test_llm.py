@@ -371,3 +371,29 @@ def test_loopback_server_is_reached_directly_despite_a_proxy(server, key, questi
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     assert _client(server, "yes").answer(questions[0]).yes is True
+
+
+def test_story_variants_fix_the_sign_of_the_effect(questions) -> None:
+    for q in questions:
+        if q.query in ("ate", "ett", "nde", "nie") and q.variant != "nonsense":
+            sign = 1 if q.variant == "commonsense" else -1
+            assert sign * q.value >= -1e-9, (q.id, q.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 99), min_size=7, max_size=7))
+def test_enumeration_matches_the_adjustment_formula(percent) -> None:
+    from causalcourse.llm.exact import BinarySCM
+
+    pz, px0, px1, *py = [v / 100 for v in percent]  # py: P(Y=1 | X, Z) for (X, Z) = 00, 01, 10, 11
+    model = BinarySCM({"Z": (), "X": ("Z",), "Y": ("X", "Z")}, {"Z": [pz], "X": [px0, px1], "Y": py})
+    p_z = [1 - pz, pz]
+    ate = sum(p_z[z] * (py[2 + z] - py[z]) for z in (0, 1))
+    assert model.ate("X", "Y") == pytest.approx(ate, abs=1e-12)
+    p_x1 = [px0, px1]
+    joint_x1 = [p_z[z] * p_x1[z] for z in (0, 1)]
+    assert model.prob("Y", {"X": 1}) == pytest.approx(sum(j * py[2 + z] for z, j in enumerate(joint_x1)) / sum(joint_x1))
+    # the unit counterfactual of a monotone threshold model (chapter 00's formula), per stratum of Z
+    w = [p_z[z] * (1 - p_x1[z]) * (1 - py[z]) for z in (0, 1)]
+    cf = sum(w[z] * max(py[2 + z] - py[z], 0) / (1 - py[z]) for z in (0, 1)) / sum(w)
+    assert model.counterfactual("X", "Y") == pytest.approx(cf, abs=1e-12)
