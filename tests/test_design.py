@@ -24,6 +24,7 @@ from causalcourse.design import (
     markov_equivalent,
     random_linear_sem,
     shd_to,
+    structure_mcmc,
 )
 from causalcourse.design import _sample_params, _subset_table
 
@@ -297,3 +298,23 @@ def test_design_loop_log_and_errors() -> None:
         design_loop(sem, "eig-query", np.random.default_rng(0))
     with pytest.raises(KeyError, match="no column 'p'"):
         experiments_to_reach(log, "p", 0.5)
+
+
+# --- structure MCMC ----------------------------------------------------------------------------
+
+def test_structure_mcmc_matches_the_exact_posterior() -> None:
+    rng = np.random.default_rng(10)
+    sem = random_linear_sem(("A", "B", "C", "D"), rng)
+    probs = {("A", "B"): 0.8, ("C", "D"): 0.2}
+    model = StructureModel(sem.nodes, edge_probs=probs).observe(sem.sample(60, rng))
+    model = model.observe(sem.sample(30, rng, target="B"), ["B"])
+    exact = model.posterior().edge_probabilities().to_numpy()
+    samples = structure_mcmc(model.evidence, rng, n_steps=60_000, thin=5, edge_probs=model.edge_prob_matrix())
+    assert np.abs(samples.mean(axis=0) - exact).max() < 0.04
+    assert all(nx.is_directed_acyclic_graph(nx.DiGraph(g.astype(int))) for g in samples[::200])
+
+
+def test_structure_mcmc_rejects_hard_edge_probabilities() -> None:
+    ev = Evidence.from_data(np.random.default_rng(0).normal(size=(10, 3)))
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        structure_mcmc(ev, np.random.default_rng(0), n_steps=10, edge_probs=np.eye(3))
