@@ -357,9 +357,10 @@ def ucb_simple(means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Gene
     rows = np.arange(n_sims)
     pulls = np.ones((n_sims, k))
     wins = (rng.random((n_sims, k)) < means).astype(float)
+    priority = rng.random((n_sims, k)) * 1e-9            # ties go to a random, fixed order of the arms
     for t in range(k, horizon):
-        index = wins / pulls + np.sqrt(alpha * np.log(t) / (2 * pulls))
-        arm = _argmax_random(index, rng)
+        index = wins / pulls + np.sqrt(alpha * np.log(t) / (2 * pulls)) + priority
+        arm = index.argmax(axis=1)
         wins[rows, arm] += rng.random(n_sims) < means[arm]
         pulls[rows, arm] += 1
     return means.max() - means[_argmax_random(wins / pulls, rng)]
