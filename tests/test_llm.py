@@ -397,3 +397,18 @@ def test_enumeration_matches_the_adjustment_formula(percent) -> None:
     w = [p_z[z] * (1 - p_x1[z]) * (1 - py[z]) for z in (0, 1)]
     cf = sum(w[z] * max(py[2 + z] - py[z], 0) / (1 - py[z]) for z in (0, 1)) / sum(w)
     assert model.counterfactual("X", "Y") == pytest.approx(cf, abs=1e-12)
+
+
+def test_binary_scm_names_bad_input() -> None:
+    from causalcourse.llm.exact import BinarySCM
+
+    with pytest.raises(KeyError, match="parent 'W' of 'Y'"):
+        BinarySCM({"Y": ("W",)}, {"Y": [0.1, 0.2]})
+    with pytest.raises(ValueError, match="'Y' needs 2 probabilities"):
+        BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.1]})
+    with pytest.raises(ValueError, match="probabilities of 'X' must lie in"):
+        BinarySCM({"X": ()}, {"X": [1.5]})
+    with pytest.raises(ValueError, match="cycle"):
+        BinarySCM({"X": ("Y",), "Y": ("X",)}, {"X": [0.1, 0.2], "Y": [0.1, 0.2]})
+    with pytest.raises(ValueError, match="probability zero"):
+        BinarySCM({"X": ()}, {"X": [0.0]}).prob("X", {"X": 1})
