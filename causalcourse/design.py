@@ -652,6 +652,19 @@ def _subset_table_d(count, total, cross, alpha_mu, alpha_w, d_model):
     return _subset_table(count, total, cross, alpha_mu, alpha_w - d_model + k)
 
 
+def _reaches(a: np.ndarray, src: int, dst: int) -> bool:
+    """Is there a directed path from ``src`` to ``dst`` in the adjacency matrix ``a``?"""
+    seen, stack = {src}, [src]
+    while stack:
+        for nxt in np.nonzero(a[stack.pop()])[0]:
+            if nxt == dst:
+                return True
+            if nxt not in seen:
+                seen.add(int(nxt))
+                stack.append(int(nxt))
+    return False
+
+
 def structure_mcmc(
     evidence: Evidence, rng: np.random.Generator, n_steps: int = 20_000, thin: int = 10,
     burn_in: int | None = None, edge_probs: np.ndarray | None = None, alpha_mu: float = 1.0,
@@ -688,17 +701,6 @@ def structure_mcmc(
             cache[(j, mask)] = _family_score(evidence, j, mask, alpha_mu, alpha_w)
         return cache[(j, mask)]
 
-    def reaches(a: np.ndarray, src: int, dst: int) -> bool:
-        seen, stack = {src}, [src]
-        while stack:
-            for nxt in np.nonzero(a[stack.pop()])[0]:
-                if nxt == dst:
-                    return True
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return False
-
     a = np.zeros((d, d), dtype=bool)
     masks = [0] * d
     pairs = [(i, j) for i in range(d) for j in range(d) if i != j]
@@ -711,12 +713,12 @@ def structure_mcmc(
             new[j], delta_prior, cyclic = masks[j] & ~(1 << i), -log_odds[i, j], False
         elif a[j, i]:  # reverse j -> i into i -> j
             a[j, i] = False
-            cyclic = reaches(a, j, i)
+            cyclic = _reaches(a, j, i)
             a[j, i] = True
             new[i], new[j] = masks[i] & ~(1 << j), masks[j] | (1 << i)
             delta_prior = log_odds[i, j] - log_odds[j, i]
         else:  # add i -> j
-            new[j], delta_prior, cyclic = masks[j] | (1 << i), log_odds[i, j], reaches(a, j, i)
+            new[j], delta_prior, cyclic = masks[j] | (1 << i), log_odds[i, j], _reaches(a, j, i)
         if not cyclic:
             delta = delta_prior + sum(local(k, m) - local(k, masks[k]) for k, m in new.items())
             if coins[step] < delta:
