@@ -258,9 +258,10 @@ def estimate_m(p_hat: np.ndarray) -> np.ndarray:
     """
     p_hat = np.atleast_2d(np.asarray(p_hat, dtype=float))
     k = p_hat.shape[1]
-    tau = np.arange(1, k + 1)
-    rare = (p_hat[:, :, None] < 1.0 / tau[None, None, :]).sum(axis=1)   # (runs, tau)
-    return tau[np.argmax(rare <= tau, axis=1)]
+    ordered = np.sort(p_hat, axis=1)
+    # at most tau arms lie below 1/tau  <=>  the (tau + 1)-th smallest frequency is at least 1/tau
+    enough = np.column_stack([ordered[:, 1:] >= 1.0 / np.arange(1, k), np.ones(len(p_hat), dtype=bool)])
+    return np.argmax(enough, axis=1) + 1
 
 
 def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
@@ -283,25 +284,25 @@ def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
     if horizon < 2 or n_sims < 1:
         raise ValueError(f"horizon must be at least 2 and n_sims positive, got {horizon} and {n_sims}")
     means = parallel_means(q, epsilon)
-    n = q.size
     half = horizon // 2
     eps_minus = epsilon * q[0] / (1 - q[0])
-    regret = np.empty(n_sims)
-    chunk = max(1, 2_000_000 // (half * n))
-    for start in range(0, n_sims, chunk):
-        r = min(chunk, n_sims - start)
-        x = (rng.random((r, half, n)) < q).astype(np.float32)
-        y = (rng.random((r, half)) < np.where(x[:, :, 0] == 1, 0.5 + epsilon, 0.5 - eps_minus)).astype(np.float32)
-        ones = x.sum(axis=1)
-        wins_one = np.einsum("rt,rtn->rn", y, x)
-        trials = np.hstack([half - ones, ones, np.full((r, 1), half)])
-        wins = np.hstack([y.sum(axis=1, keepdims=True) - wins_one, wins_one, y.sum(axis=1, keepdims=True)])
-        rare = trials / half <= 1.0 / estimate_m(trials / half)[:, None]
-        pulls = half // np.maximum(rare.sum(axis=1), 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mu_hat = np.where(rare, rng.binomial(pulls[:, None], means) / pulls[:, None], wins / trials)
-        best = _argmax_random(mu_hat, rng)
-        regret[start:start + r] = means.max() - means[best]
+    # The observational half, summarised by its sufficient statistics (exact in distribution):
+    # how often X_1 = 1, Y's successes given X_1, and for the other causes, which are independent
+    # of Y, how many of the successful and of the failed rounds had X_i = 1.
+    ones_1 = rng.binomial(half, q[0], n_sims)
+    wins_1 = rng.binomial(ones_1, 0.5 + epsilon)
+    wins_total = wins_1 + rng.binomial(half - ones_1, 0.5 - eps_minus)
+    ones_in_wins = rng.binomial(wins_total[:, None], q[1:])
+    ones = np.column_stack([ones_1, ones_in_wins + rng.binomial((half - wins_total)[:, None], q[1:])])
+    wins_one = np.column_stack([wins_1, ones_in_wins])
+    trials = np.hstack([half - ones, ones, np.full((n_sims, 1), half)])
+    wins = np.hstack([wins_total[:, None] - wins_one, wins_one, wins_total[:, None]])
+    rare = trials / half <= 1.0 / estimate_m(trials / half)[:, None]
+    pulls = half // np.maximum(rare.sum(axis=1), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu_hat = np.where(rare, rng.binomial(pulls[:, None], means) / pulls[:, None], wins / trials)
+    best = _argmax_random(mu_hat, rng)
+    regret = means.max() - means[best]
     return regret
 
 

@@ -144,3 +144,11 @@ def test_parallel_errors() -> None:
         parallel_means(np.array([0.8, 0.5]), 0.1)
     with pytest.raises(ValueError, match="horizon"):
         parallel_causal(parallel_q(5, 1), 0.1, 1, 10, np.random.default_rng(0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.05, 0.2, 0.3, 0.5, 0.7, 1.0]), min_size=1, max_size=15))
+def test_estimate_m_matches_its_definition(frequencies: list[float]) -> None:
+    p = np.array(frequencies)
+    tau = next(t for t in range(1, p.size + 2) if (p < 1 / t).sum() <= t)
+    assert estimate_m(p[None, :]).tolist() == [tau]
