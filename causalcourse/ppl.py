@@ -12,7 +12,8 @@ process (:class:`PathwayParams`, :func:`simulate_pathway`, :func:`true_do_mean`)
 the Pyro model and guide, vectorised over independent replicates
 (:func:`pathway_lvm`, :func:`fit_lvm`), interventional sampling from the fitted
 mutilated model (:func:`lvm_do_mean`), and the plug-in front-door estimator
-(:func:`frontdoor_plugin`). Every replicate (data set × sample size × restart)
+(:func:`frontdoor_plugin`), and :func:`merge_chain_rule`, which prints y0's
+estimands in a stable form. Every replicate (data set × sample size × restart)
 gets its own parameters; one SVI run fits them all at once, and because Adam
 updates every parameter element separately the fits are exactly independent.
 """
@@ -40,7 +41,8 @@ class PathwayParams:
     """Parameters of the multi-cause pathway; the defaults are those of the paper's case study 1.
 
     ``u_mean``/``u_sd``: the three latent confounders (Gaussian); ``x_bias``,
-    ``x_u`` (5 × 3): logistic model of each cause given the latents; ``m_bias``,
+    ``x_u_rows`` (5 × 3, also as the array ``x_u``): logistic model of each cause
+    given the latents; ``m_bias``,
     ``m_x``: the mediator given the causes; ``y_bias``, ``y_m``, ``y_u``: the
     outcome given the mediator and the latents.
 
@@ -247,9 +249,11 @@ def fit_lvm(x: torch.Tensor, m: torch.Tensor, y: torch.Tensor, mask: torch.Tenso
     """Fit :func:`pathway_lvm` to R replicates by SVI; return the MAP coefficients, each (R, 1, ...).
 
     The guide is a point mass on the coefficients and a mean-field Gaussian on each
-    cell's latents (variational EM). Starting values are drawn from ``seed``, so
-    replicates that share data but not starting values are independent restarts.
-    Raises ``ValueError`` if the shapes disagree or ``n_latent < 1``.
+    cell's latents (variational EM), optimised with clipped Adam. Starting values are
+    drawn from ``seed`` with spread ``init_scale``, so replicates that share data are
+    independent restarts. ``jit=True`` compiles the ELBO (faster after ~1 s of
+    tracing); ``hub_prior`` goes to the model. Raises ``ValueError`` if the shapes
+    disagree or ``n_latent < 1``.
 
     Example
     -------
