@@ -291,6 +291,26 @@ class SCM:
         model._interventions = {**self._interventions, **interventions}
         return model
 
+    def counterfactual(
+        self, evidence: Mapping[str, Any] | pd.DataFrame, intervention: Mapping[str, Any]
+    ) -> pd.Series | pd.DataFrame:
+        """Abduction, action, prediction for observed unit(s) (chapter 03).
+
+        Recovers each unit's noise from ``evidence`` (one unit as a mapping, or a
+        DataFrame of units), applies ``do(intervention)`` and runs the model forward
+        with that noise. Raises ``ValueError`` naming the variable whose noise the
+        evidence cannot pin down. See :func:`causalcourse.counterfactuals.counterfactual`.
+
+        Example
+        -------
+        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: 2 * x + u, normal())})
+        >>> scm.counterfactual({"X": 1.0, "Y": 2.5}, {"X": 0.0}).round(3).to_dict()
+        {'X': 0.0, 'Y': 0.5}
+        """
+        from causalcourse import counterfactuals  # imports this module: import here, not at the top
+
+        return counterfactuals.counterfactual(self, evidence, intervention)
+
     # ----------------------------------------------------------------- sampling
     def sample(
         self,

@@ -356,3 +356,15 @@ def test_counterfactual_agrees_with_chirho_on_linear_additive_models(w: list[flo
             trace = pyro.poutine.trace(model).get_trace()
         y_chirho = float(gather(trace.nodes["Y"]["value"], IndexSet(H={1}), event_dim=0).squeeze())
     assert counterfactual(scm, evidence, {"H": value})["Y"] == pytest.approx(y_chirho, abs=1e-9)
+
+
+def test_scm_method_delegates_and_keeps_consistency() -> None:
+    from causalcourse.scm import SCM, normal, uniform
+
+    scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: 3 * x + u, normal())})
+    unit = {"X": 0.5, "Y": 2.0}
+    assert scm.counterfactual(unit, {"X": 1.5}).round(6).to_dict() == {"X": 1.5, "Y": 5.0}
+    assert scm.counterfactual(unit, {"X": 0.5}).round(6).to_dict() == unit  # consistency
+    threshold = SCM({"X": ((), lambda u: (u < 0.5).astype(int), uniform())})
+    with pytest.raises(ValueError, match="'X'"):
+        threshold.counterfactual({"X": 1}, {"X": 0})
