@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
     BENCH_CSV.parent.mkdir(parents=True, exist_ok=True)
     for target in (BENCH_CSV, BOOK_TABLE):
         with open(target, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["notebook", "wall_seconds", "peak_rss_mb"])
+            writer = csv.DictWriter(handle, fieldnames=["notebook", "wall_seconds", "peak_rss_mb"], lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
     print(f"\n{'notebook':<45} {'seconds':>9} {'peak MB':>10}")
