@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides lock clean
+.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides workshop lock clean
 
 help:
 	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
@@ -21,6 +21,7 @@ help:
 	@echo "make doctor      preflight check of this machine for a workshop"
 	@echo "make exercises   exercise-only notebooks (solutions removed) in _build/exercises"
 	@echo "make slides      one reveal.js deck per chapter in _build/slides (open offline in a browser)"
+	@echo "make workshop    regenerate the workshop schedules from plan.yml, the chapters and the bench table"
 	@echo "make lock        re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -43,7 +44,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(MAKE) test-site
 
-book: $(STAMP)
+book: $(STAMP) workshop
 	rm -rf _build/html _build/.doctrees
 	$(JB) build . --builder html -W -n --keep-going
 	@test -f _build/html/index.html || { echo "error: _build/html/index.html was not built"; exit 1; }
@@ -64,6 +65,7 @@ book-fresh: execute book
 
 bench: $(STAMP)
 	$(BIN)/python tools/nbtools.py bench $(NB)
+	$(BIN)/python tools/workshop.py
 
 doctor: $(STAMP)
 	$(BIN)/python -m causalcourse doctor
@@ -73,6 +75,9 @@ exercises: $(STAMP)
 
 slides: $(STAMP)
 	$(BIN)/python tools/slides.py
+
+workshop: $(STAMP)
+	$(BIN)/python tools/workshop.py
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).

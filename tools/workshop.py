@@ -62,10 +62,10 @@ def render(fmt: dict, runs: dict[str, int]) -> str:
             days[day] = (day_start, now)
             day = session["day"]
             now = day_start = int(session["start"][:2]) * 60 + int(session["start"][3:])
-            rows.append(f"| **Day {day}** | | | |")
+            rows.append(f"| **Day {day}** | | | | |")
             continue
         if "break" in session:
-            rows.append(f"| {clock(now)} | *{session.get('label', 'Break')}* | | {session['break']} |")
+            rows.append(f"| {clock(now)} | *{session.get('label', 'Break')}* | | {session['break']} | |")
             now += session["break"]
             continue
         stem = session["chapter"]
@@ -74,7 +74,9 @@ def render(fmt: dict, runs: dict[str, int]) -> str:
         title, objectives = chapter_info(stem)
         minutes = session["teach"] + runs[stem] + session["exercises"] + session["discussion"]
         parts = f"{session['teach']} + {runs[stem]} + {session['exercises']} + {session['discussion']}"
-        rows.append(f"| {clock(now)} | {{doc}}`{title} <../../notebooks/{stem}>` | {parts} | {minutes} |")
+        notes = f"notes_{stem[:2]}"
+        link = f"{{doc}}`notes <{notes}>`" if (WORKSHOP / f"{notes}.md").exists() else ""
+        rows.append(f"| {clock(now)} | {{doc}}`{title} <../../notebooks/{stem}>` | {parts} | {minutes} | {link} |")
         details.append(f"### {title}\n\n" + "\n".join(f"- {o}" for o in objectives))
         now += minutes
     days[day] = (day_start, now)
@@ -92,8 +94,8 @@ def render(fmt: dict, runs: dict[str, int]) -> str:
         "Minutes per session: teaching and live coding + running the notebook twice (the measured run",
         "time, for the instructor and the learners) + exercises + discussion. Participants set up their",
         "machines beforehand as described in {doc}`index`.", "",
-        "| start | session | teach + run + exercises + discussion | minutes |",
-        "|---|---|---|---|", *rows, "",
+        "| start | session | teach + run + exercises + discussion | minutes | instructor |",
+        "|---|---|---|---|---|", *rows, "",
         "## Learning objectives by session", "", "\n\n".join(details), "",
     ])
 
