@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 import networkx as nx
 
-__all__ = ["dag", "check_nodes", "latent_nodes", "layered_positions", "draw_dag"]
+__all__ = ["dag", "check_acyclic", "check_nodes", "latent_nodes", "layered_positions", "draw_dag"]
 
 Edge = tuple[str, str]
 
@@ -57,19 +57,31 @@ def dag(
         if cause == effect:
             raise ValueError(f"self-loop on node {cause!r}: a variable cannot cause itself")
         graph.add_edge(cause, effect)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
-        raise ValueError(f"the graph has a cycle: {path}; a causal DAG must be acyclic")
+    check_acyclic(graph)
     latent_list = list(latent)
     check_nodes(graph, latent_list, what="latent node")
     nx.set_node_attributes(graph, False, "latent")
     for node in latent_list:
         graph.nodes[node]["latent"] = True
     return graph
+
+
+def check_acyclic(graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic") -> None:
+    """Raise ``ValueError`` naming one cycle of ``graph``, if it has any.
+
+    Example
+    -------
+    >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))
+    Traceback (most recent call last):
+    ...
+    ValueError: the graph has a cycle: A -> B -> A; a causal DAG must be acyclic
+    """
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
+    raise ValueError(f"{what} a cycle: {path}; {rule}")
 
 
 def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> None:

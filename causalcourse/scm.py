@@ -29,6 +29,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from causalcourse.graphs import check_acyclic
+
 __all__ = ["Mechanism", "Noise", "SCM", "normal", "uniform", "bernoulli"]
 
 Array = np.ndarray
@@ -198,13 +200,7 @@ class SCM:
                     raise ValueError(f"node {node!r} has parent {parent!r}, which has no assignment; "
                                      f"the model's variables are {sorted(self._mechanisms)}")
                 graph.add_edge(parent, node)
-        try:
-            cycle = nx.find_cycle(graph)
-        except nx.NetworkXNoCycle:
-            cycle = None
-        if cycle:
-            path = " -> ".join(u for u, _ in cycle) + f" -> {cycle[0][0]}"
-            raise ValueError(f"the assignments form a cycle: {path}; an SCM here must be acyclic")
+        check_acyclic(graph, what="the assignments form", rule="an SCM here must be acyclic")
         nx.set_node_attributes(graph, False, "latent")
         self._graph = graph
         self._order = list(nx.lexicographical_topological_sort(graph, key=list(self._mechanisms).index))
