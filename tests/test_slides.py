@@ -43,3 +43,5 @@ def test_welcome_deck_has_no_solution_code(tmp_path: Path) -> None:
     assert kinds(deck).count("slide") >= 8  # title + one per section
     figures = [c for c in deck.cells if c.cell_type == "code" and any("image/png" in o.get("data", {}) for o in c.outputs)]
     assert figures and all(c.metadata["slideshow"]["slide_type"] == "subslide" for c in figures)
+    captions = [c for c in deck.cells if c.cell_type == "markdown" and c.source.startswith("*Figure")]
+    assert captions and all(c.metadata["slideshow"]["slide_type"] == "fragment" for c in captions)

@@ -5,7 +5,8 @@
 Cells are marked for the deck from the chapter's structure, so the chapters need no
 slide metadata of their own: the title and every ``##`` section start a slide, ``###``
 and every figure start a sub-slide, solutions are skipped (the exercise itself stays,
-followed by a prompt), and plotting code tagged ``hide-input`` shows only its figure.
+followed by a prompt), a figure's caption is a fragment on the figure's slide, and plotting
+code tagged ``hide-input`` shows only its figure.
 The scripts a deck needs (reveal.js, jQuery, RequireJS from the npm registry at pinned
 versions, checked against their published SHA-512; MathJax 3 from the locked
 sphinx-mathjax-offline package) are copied to _build/slides/vendor/ once.
@@ -96,12 +97,14 @@ def mark_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         parts = [p.strip() for p in re.split(r"(?m)^(?=#{1,3} )", text) if p.strip()]
         cells += [nbformat.v4.new_markdown_cell(p) for p in parts]
     deck.cells = cells
-    in_slide = 0
+    in_slide, after_figure = 0, False
     for cell in deck.cells:
         source = cell.source.lstrip()
         has_figure = cell.cell_type == "code" and any("image/png" in o.get("data", {}) for o in cell.outputs)
         if cell.cell_type == "code" and cell.source == PROMPT.rstrip("\n"):
             kind = "skip"
+        elif after_figure and cell.cell_type == "markdown" and source.startswith("*Figure"):
+            kind = "fragment"  # the caption appears on the figure's slide at the next key press
         elif cell.cell_type == "markdown" and (source.startswith("# ") or source.startswith("## ")):
             kind = "slide"
         elif cell.cell_type == "markdown" and source.startswith("### ") or has_figure or in_slide >= CELLS_PER_SLIDE:
@@ -109,6 +112,7 @@ def mark_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         else:
             kind = "-"
         in_slide = 0 if kind in ("slide", "subslide") else in_slide + (kind != "skip")
+        after_figure = has_figure
         cell.metadata["slideshow"] = {"slide_type": kind}
     return deck
 
