@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import platform
 import resource
 import shutil
 import subprocess
@@ -38,7 +39,23 @@ def prepare_kernel_env() -> Path:
     os.environ["IPYTHONDIR"] = str(ipython_dir)
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ.pop("MPLBACKEND", None)
+    if platform.machine().lower() in {"x86_64", "amd64"}:
+        os.environ.update(PORTABLE_NUMERICS)
     return ipython_dir
+
+
+#: The same floating-point kernels and thread counts on every x86-64 machine with AVX2, so
+#: stored outputs do not depend on the processor that made them: OpenBLAS (numpy, scipy)
+#: and PyTorch otherwise pick AVX-512 code paths where they exist, whose last digits differ,
+#: and a greedy search or a training run can follow those digits to another answer.
+PORTABLE_NUMERICS = {
+    "OPENBLAS_CORETYPE": "Haswell",
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "MKL_CBWR": "AVX2",
+    "OMP_NUM_THREADS": "2",
+    "OPENBLAS_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+}
 
 
 def chapter_notebooks(names: list[str]) -> list[Path]:
