@@ -153,7 +153,7 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     return path
 
 
-# --- Sachs et al. (2005) flow-cytometry data (chapter 05) ---------------------------------
+# --- Sachs et al. (2005) flow-cytometry data (chapter 07) ---------------------------------
 
 __all__ += ["SACHS_NAMES", "load_sachs"]
 

@@ -1,6 +1,6 @@
 """Identified causal queries answered by latent-variable models (LVMs) in Pyro.
 
-Chapter 04 reproduces the multi-cause experiment of Mohammad-Taheri et al. (2022):
+Chapter 06 reproduces the multi-cause experiment of Mohammad-Taheri et al. (2022):
 three latent Gaussian confounders drive five binary causes ``X1..X5`` and the
 outcome ``Y``; the causes act on ``Y`` only through a mediator ``M``. The query
 ``E[Y | do(X1..X5 = 0)]`` is identified (a front-door formula), so an LVM fitted to

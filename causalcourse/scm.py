@@ -290,7 +290,7 @@ class SCM:
     def counterfactual(
         self, evidence: Mapping[str, Any] | pd.DataFrame, intervention: Mapping[str, Any]
     ) -> pd.Series | pd.DataFrame:
-        """Abduction, action, prediction for observed unit(s) (chapter 03).
+        """Abduction, action, prediction for observed unit(s) (chapter 04).
 
         Recovers each unit's noise from ``evidence`` (one unit as a mapping, or a
         DataFrame of units), applies ``do(intervention)`` and runs the model forward
