@@ -118,3 +118,64 @@ def test_figures_have_alt_text(notebook) -> None:
         f"{path.name}: figure cells {missing} (code-cell indices) have no alt text; set the cell metadata "
         '{"mystnb": {"image": {"alt": "what the figure shows"}}}'
     )
+
+
+# --- Code on the page (CONTRIBUTING.md, "Code on the page") ---------------------------------
+
+MAX_LINE = 88
+MAX_VISIBLE_CELL_LINES = 25
+ASSERT = re.compile(r"^\s*assert\b", re.M)
+DEVELOPMENT_TARGET = re.compile(
+    r"target we set|we set for this chapter|the issue asks|development target|"
+    r"acceptance criteri|as required by the (issue|brief)", re.I)
+
+
+def is_check_cell(cell: nbformat.NotebookNode) -> bool:
+    return "check" in cell.metadata.get("tags", [])
+
+
+def is_hidden(cell: nbformat.NotebookNode) -> bool:
+    return bool({"hide-input", "remove-input", "remove-cell"} & set(cell.metadata.get("tags", [])))
+
+
+def test_code_lines_fit_the_page(notebook) -> None:
+    path, nb = notebook
+    long = [(i, len(line)) for i, c in enumerate(code_cells(nb))
+            for line in c.source.splitlines() if len(line) > MAX_LINE]
+    assert not long, (f"{path.name}: {len(long)} code lines are longer than {MAX_LINE} characters "
+                      f"(code-cell index, length): {long[:10]}")
+
+
+def test_asserts_live_in_check_cells(notebook) -> None:
+    path, nb = notebook
+    loose = [i for i, c in enumerate(code_cells(nb)) if ASSERT.search(c.source) and not is_check_cell(c)]
+    assert not loose, (f"{path.name}: code cells {loose} (code-cell indices) assert claims outside a check "
+                       "cell; move the asserts into a cell tagged 'check' and 'hide-input' that starts "
+                       "with '# Check: <the claim>'")
+
+
+def test_check_cells_are_labelled_and_hidden(notebook) -> None:
+    path, nb = notebook
+    checks = [(i, c) for i, c in enumerate(code_cells(nb)) if is_check_cell(c)]
+    assert checks, f"{path.name} has no check cell"
+    bad = [i for i, c in checks if not (c.source.lstrip().startswith("# Check") and is_hidden(c))]
+    assert not bad, (f"{path.name}: check cells {bad} must start with '# Check: <the claim>' and be "
+                     "tagged 'hide-input' (or 'remove-input') so the website folds them away")
+    placeholder = [i for i, c in checks if "<say what the claim is>" in c.source]
+    assert not placeholder, f"{path.name}: check cells {placeholder} still carry the placeholder label"
+    empty = [i for i, c in checks if not ASSERT.search(c.source)]
+    assert not empty, f"{path.name}: check cells {empty} assert nothing"
+
+
+def test_visible_cells_are_short(notebook) -> None:
+    path, nb = notebook
+    long = [(i, len(c.source.splitlines())) for i, c in enumerate(code_cells(nb))
+            if not is_hidden(c) and len(c.source.splitlines()) > MAX_VISIBLE_CELL_LINES]
+    assert not long, (f"{path.name}: visible code cells longer than {MAX_VISIBLE_CELL_LINES} lines "
+                      f"(code-cell index, lines): {long}; split them or move the machinery to the package")
+
+
+def test_prose_mentions_no_development_target(notebook) -> None:
+    path, nb = notebook
+    hits = [m.group(0) for m in DEVELOPMENT_TARGET.finditer(markdown(nb))]
+    assert not hits, f"{path.name}: the prose mentions a development target: {hits}"
