@@ -61,8 +61,10 @@ __all__ = [
     "implied_covariance",
     "is_backdoor_set",
     "linear_gaussian_scm",
+    "markov_equivalence_class",
     "markov_equivalent",
     "mutilate",
+    "partial_correlation",
     "path_table",
     "paths_between",
     "random_dag",
@@ -449,6 +451,40 @@ def cpdag(graph: nx.DiGraph, targets: Iterable[Nodes] = (), explain: bool = Fals
     return (p, reasons) if explain else p
 
 
+def markov_equivalence_class(graph: nx.DiGraph, targets: Iterable[Nodes] = (),
+                             max_undirected: int = 14) -> list[nx.DiGraph]:
+    """Every DAG that is Markov equivalent to ``graph`` (with ``targets``: interventionally).
+
+    Each DAG orients the undirected edges of :func:`cpdag` without a cycle and
+    without a new v-structure; ``max_undirected`` bounds the enumeration.
+
+    Example
+    -------
+    >>> len(markov_equivalence_class(nx.DiGraph([("A", "B"), ("B", "C")])))
+    3
+    >>> len(markov_equivalence_class(nx.DiGraph([("A", "B"), ("B", "C")]), targets=[{"A"}]))
+    1
+    """
+    essential = cpdag(graph, targets)
+    fixed = [(u, v) for u, v in essential.edges if not essential.has_edge(v, u)]
+    free = sorted({tuple(sorted((u, v), key=str)) for u, v in essential.edges
+                   if essential.has_edge(v, u)})
+    if len(free) > max_undirected:
+        raise CourseError(f"{len(free)} undirected edges; enumeration is limited to "
+                          f"max_undirected={max_undirected}")
+    members = []
+    wanted = v_structures(graph)
+    for flips in itertools.product((False, True), repeat=len(free)):
+        member = nx.DiGraph()
+        member.add_nodes_from(graph.nodes(data=True))
+        member.add_edges_from(fixed)
+        member.add_edges_from((v, u) if f else (u, v) for (u, v), f in zip(free, flips, strict=True))
+        if (nx.is_directed_acyclic_graph(member) and v_structures(member) == wanted
+                and set(cpdag(member, targets).edges) == set(essential.edges)):
+            members.append(member)
+    return members
+
+
 def cpdag_causallearn(graph: nx.DiGraph) -> nx.DiGraph:
     """The CPDAG of ``graph`` by causal-learn's ``dag2cpdag`` (in the format of :func:`cpdag`).
 
@@ -621,10 +657,26 @@ def _check_weights(weights: Mapping[tuple[str, str], float]) -> nx.DiGraph:
     return _check_dag(nx.DiGraph(list(weights)), "graph of the weights")
 
 
-def linear_gaussian_scm(weights: Mapping[tuple[str, str], float], noise_sd: float = 1.0,
-                        nodes: Iterable[str] = ()) -> Any:
-    """An SCM in which each variable is the weighted sum of its parents plus N(0, noise_sd²) noise.
+def _noise_sds(graph: nx.DiGraph, noise_sd: float | Mapping[str, float]) -> dict[str, float]:
+    """One noise standard deviation per node: a number for all, or a mapping (default 1)."""
+    if isinstance(noise_sd, Mapping):
+        check_known(list(noise_sd), sorted(graph.nodes, key=str), what="node", where="the weights")
+        sds = {n: float(noise_sd.get(n, 1.0)) for n in graph.nodes}
+    else:
+        sds = {n: float(noise_sd) for n in graph.nodes}
+    for node, sd in sds.items():
+        if not sd > 0:
+            raise CourseError(f"the noise standard deviation of {node!r} must be positive, got {sd!r}")
+    return sds
 
+
+def linear_gaussian_scm(weights: Mapping[tuple[str, str], float],
+                        noise_sd: float | Mapping[str, float] = 1.0,
+                        nodes: Iterable[str] = ()) -> Any:
+    """An SCM in which each variable is the weighted sum of its parents plus Gaussian noise.
+
+    ``weights`` maps each edge ``(cause, effect)`` to its coefficient; ``noise_sd`` is
+    one standard deviation for every noise term or a mapping ``{node: sd}`` (others 1);
     ``nodes`` may add variables without edges. Returns a :class:`causalcourse.scm.SCM`.
 
     Example
@@ -638,8 +690,7 @@ def linear_gaussian_scm(weights: Mapping[tuple[str, str], float], noise_sd: floa
 
     graph = _check_weights(weights)
     graph.add_nodes_from(nodes)
-    if not noise_sd > 0:
-        raise CourseError(f"noise_sd must be positive, got {noise_sd!r}")
+    sds = _noise_sds(graph, noise_sd)
 
     def assignment(coefs: tuple[float, ...]) -> Callable[..., np.ndarray]:
         def f(*args: np.ndarray) -> np.ndarray:
@@ -653,13 +704,16 @@ def linear_gaussian_scm(weights: Mapping[tuple[str, str], float], noise_sd: floa
     for node in nx.lexicographical_topological_sort(graph, key=str):
         parents = tuple(sorted(graph.predecessors(node), key=str))
         coefs = tuple(float(weights[(p, node)]) for p in parents)
-        mechanisms[node] = (parents, assignment(coefs), normal(0.0, noise_sd))
+        mechanisms[node] = (parents, assignment(coefs), normal(0.0, sds[node]))
     return SCM(mechanisms)
 
 
 def implied_covariance(weights: Mapping[tuple[str, str], float], nodes: Sequence[str],
-                       noise_sd: float = 1.0) -> pd.DataFrame:
-    """The exact covariance of a linear-Gaussian SCM: (I - B)⁻¹ σ² (I - B)⁻ᵀ, as a labelled table.
+                       noise_sd: float | Mapping[str, float] = 1.0) -> pd.DataFrame:
+    """The exact covariance of a linear-Gaussian SCM, (I - B)⁻¹ D (I - B)⁻ᵀ, as a labelled table.
+
+    ``B`` holds the weights and ``D`` the noise variances (``noise_sd`` as in
+    :func:`linear_gaussian_scm`).
 
     Example
     -------
@@ -669,16 +723,36 @@ def implied_covariance(weights: Mapping[tuple[str, str], float], nodes: Sequence
     graph = _check_weights(weights)
     nodes = list(nodes)
     check_known(graph.nodes, nodes, what="node of the weights", where="nodes")
+    graph.add_nodes_from(nodes)
+    sds = _noise_sds(graph, noise_sd)
     b = np.zeros((len(nodes), len(nodes)))
     for (u, v), w in weights.items():
         b[nodes.index(v), nodes.index(u)] = w
     inv = np.linalg.inv(np.eye(len(nodes)) - b)
-    return pd.DataFrame(noise_sd**2 * inv @ inv.T, index=nodes, columns=nodes)
+    variances = np.diag([sds[n] ** 2 for n in nodes])
+    return pd.DataFrame(inv @ variances @ inv.T, index=nodes, columns=nodes)
 
 
-def _partial_correlation(cov: np.ndarray, i: int, j: int, rest: Sequence[int]) -> float:
-    idx = [i, j, *rest]
-    precision = np.linalg.inv(cov[np.ix_(idx, idx)])
+def partial_correlation(cov: pd.DataFrame, x: str, y: str, given: Nodes = ()) -> float:
+    """The partial correlation of ``x`` and ``y`` given ``given`` from a labelled covariance matrix.
+
+    With :func:`implied_covariance` it is the *population* value, which is exactly 0
+    whenever the SCM's graph d-separates ``x`` and ``y`` by ``given``.
+
+    Example
+    -------
+    >>> cov = implied_covariance({("X", "M"): 1.0, ("M", "Y"): 1.0}, ["X", "M", "Y"])
+    >>> abs(partial_correlation(cov, "X", "Y", given="M")) < 1e-12
+    True
+    """
+    if not isinstance(cov, pd.DataFrame) or list(cov.index) != list(cov.columns):
+        raise CourseError("cov must be a square DataFrame labelled by variable on both axes")
+    names = list(map(str, cov.columns))
+    rest = [given] if isinstance(given, str) else list(given)
+    check_known([x, y, *rest], names, what="variable", where="the covariance matrix")
+    _disjoint(x={x}, y={y}, given=set(rest))
+    idx = [names.index(v) for v in (x, y, *rest)]
+    precision = np.linalg.inv(cov.to_numpy(dtype=float)[np.ix_(idx, idx)])
     return float(-precision[0, 1] / np.sqrt(precision[0, 0] * precision[1, 1]))
 
 
@@ -710,23 +784,29 @@ def fisher_z_pvalues(data: pd.DataFrame | np.ndarray,
     if values.ndim != 2 or values.shape[1] != len(columns):
         raise CourseError(f"data has shape {values.shape} but {len(columns)} column names")
     n = values.shape[0]
+    position = {c: k for k, c in enumerate(columns)}
     checked = []
     for x, y, s in statements:
         s = [s] if isinstance(s, str) else list(s)
-        check_known([x, y, *s], columns, what="column", where="the data")
+        if not {x, y, *s} <= position.keys():
+            check_known([x, y, *s], columns, what="column", where="the data")
         if x == y or x in s or y in s:
             raise CourseError(f"the statement ({x!r}, {y!r}, {s!r}) tests a variable "
                               "against itself")
         if n - len(s) - 3 < 1:
             raise CourseError(f"{n} rows are too few to condition on {len(s)} variables")
-        checked.append((columns.index(x), columns.index(y), [columns.index(c) for c in s]))
+        checked.append((position[x], position[y], [position[c] for c in s]))
     cov = np.corrcoef(values, rowvar=False)
-    out = np.empty(len(checked))
-    for k, (i, j, rest) in enumerate(checked):
-        r = np.clip(_partial_correlation(cov, i, j, rest), -1 + 1e-12, 1 - 1e-12)
-        z = np.arctanh(r) * np.sqrt(n - len(rest) - 3)
-        out[k] = 2 * stats.norm.sf(abs(z))
-    return out
+    r = np.empty(len(checked))
+    sizes = np.array([len(rest) for _, _, rest in checked])
+    for size in np.unique(sizes):                   # one batched inversion per set size
+        rows = np.flatnonzero(sizes == size)
+        idx = np.array([[checked[k][0], checked[k][1], *checked[k][2]] for k in rows])
+        precision = np.linalg.inv(cov[idx[:, :, None], idx[:, None, :]])
+        r[rows] = -precision[:, 0, 1] / np.sqrt(precision[:, 0, 0] * precision[:, 1, 1])
+    dof = (n - sizes - 3).astype(float)
+    z = np.arctanh(np.clip(r, -1 + 1e-12, 1 - 1e-12)) * np.sqrt(dof)
+    return np.asarray(2 * stats.norm.sf(np.abs(z)), dtype=float)
 
 
 def evaluate_estimand(expression: Any, data: pd.DataFrame, values: Mapping[str, Any]) -> float:
