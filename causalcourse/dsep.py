@@ -121,6 +121,11 @@ def _fmt_set(nodes: Iterable[str]) -> str:
     return "{" + ", ".join(sorted(map(str, nodes))) + "}"
 
 
+def _given(nodes: set[str]) -> str:
+    """' given {D, E}' (with a leading space), or '' when nothing is conditioned on."""
+    return f" given {_fmt_set(nodes)}" if nodes else ""
+
+
 def _check_bool(answer: Any, what: str = "my_answer") -> bool:
     if not isinstance(answer, (bool, np.bool_)):
         raise CourseError(f"{what} must be True or False, got {answer!r}")
@@ -990,27 +995,28 @@ def check_d_separation(graph: nx.DiGraph, x: Nodes, y: Nodes, given: Nodes = (),
         blocked = [f"{describe_path(graph, p)} (blocked: {blocking_node(graph, p, zs)[1]})"  # type: ignore[index]
                    for p in paths]
         if answer:
-            return Feedback(True, f"{who} are d-separated given {_fmt_set(zs)}: all {len(paths)} "
+            return Feedback(True, f"{who} are d-separated{_given(zs)}: all {len(paths)} "
                                   "paths between them are blocked.")
         shown = "; ".join(blocked) if blocked else "there is no path at all"
-        return Feedback(False, f"Every path between {who} is blocked given {_fmt_set(zs)}: "
+        return Feedback(False, f"Every path between {who} is blocked{_given(zs)}: "
                                f"{shown}.")
     path = _first_open_path(graph, xs, ys, zs)
     assert path is not None
-    why = (f"The path {describe_path(graph, path)} is open given {_fmt_set(zs)}: "
+    why = (f"The path {describe_path(graph, path)} is open{_given(zs)}: "
            f"{_why_open(graph, path, zs)}.")
     if answer:
         return Feedback(False, why)
-    return Feedback(True, f"{who} are d-connected given {_fmt_set(zs)}. {why}")
+    return Feedback(True, f"{who} are d-connected{_given(zs)}. {why}")
 
 
 def _role(graph: nx.DiGraph, treatment: str, outcome: str, node: str) -> str:
-    if node in nx.descendants(graph, treatment) and outcome in nx.descendants(graph, node):
+    if outcome in nx.descendants(graph, node):
         return "a mediator: adjusting for it blocks part of the effect you want to estimate"
     if node in nx.descendants(graph, outcome):
-        return ("a descendant of the outcome as well: conditioning on it opens a path "
-                f"through {treatment}'s effect on {outcome}")
-    return "a descendant of the treatment: the backdoor criterion never allows one"
+        route = describe_path(graph, nx.shortest_path(graph, outcome, node))
+        return (f"and of the outcome too ({route}): conditioning on a common effect of "
+                "treatment and outcome opens a non-causal path between them")
+    return "and the backdoor criterion never allows a descendant of the treatment"
 
 
 def check_adjustment_set(graph: nx.DiGraph, treatment: str, outcome: str,
@@ -1026,7 +1032,7 @@ def check_adjustment_set(graph: nx.DiGraph, treatment: str, outcome: str,
     -------
     >>> g = nx.DiGraph([("Z", "X"), ("Z", "Y"), ("X", "Y")])
     >>> check_adjustment_set(g, "X", "Y", set())
-    Not quite. The backdoor path X ← Z → Y is open given {}: no node on it is conditioned on.
+    Not quite. The backdoor path X ← Z → Y is open: no node on it is conditioned on.
     """
     _check_dag(graph)
     _node_set(graph, [treatment, outcome], "node")
@@ -1064,8 +1070,8 @@ def check_adjustment_set(graph: nx.DiGraph, treatment: str, outcome: str,
                               f"{n_back} backdoor paths from {treatment} to {outcome}.")
     path = _first_open_path(cut, {treatment}, {outcome}, zs)
     assert path is not None
-    return Feedback(False, f"The backdoor path {describe_path(graph, path)} is open given "
-                           f"{_fmt_set(zs)}: {_why_open(cut, path, zs)}.")
+    return Feedback(False, f"The backdoor path {describe_path(graph, path)} is open"
+                           f"{_given(zs)}: {_why_open(cut, path, zs)}.")
 
 
 def check_markov_equivalent(g1: nx.DiGraph, g2: nx.DiGraph,

@@ -226,7 +226,7 @@ def test_check_adjustment_set_messages() -> None:
     msg = check_adjustment_set(mediator, "X", "Y", {"Z", "M"}).message
     assert "descendant of X (X → M)" in msg and "mediator" in msg
     collider = dag([("X", "C"), ("Y", "C"), ("X", "Y")])
-    assert "descendant of the outcome" in check_adjustment_set(collider, "X", "Y", {"C"}).message
+    assert "of the outcome too (Y → C)" in check_adjustment_set(collider, "X", "Y", {"C"}).message
     assert "latent" in check_adjustment_set(FRONT_DOOR, "X", "Y", {"U"}).message
     assert check_adjustment_set(FRONT_DOOR, "X", "Y", None).correct
     assert not check_adjustment_set(CONFOUNDED, "X", "Y", None).correct
