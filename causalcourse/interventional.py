@@ -44,7 +44,7 @@ from causalcourse.discovery import (
     shd,
 )
 from causalcourse.errors import CourseError, check_known
-from causalcourse.uncertainty import stratified_bootstrap
+from causalcourse.uncertainty import bootstrap_indices, stratified_bootstrap
 
 __all__ = [
     "JCIResult",
@@ -311,24 +311,83 @@ def consistent_extensions(graph: nx.DiGraph, max_undirected: int = 12) -> list[n
     return members
 
 
-def _standardised(cells: pd.DataFrame, names: list[str], condition: str,
-                  baseline: str) -> pd.DataFrame:
-    base = cells.loc[cells[condition].astype(str) == baseline, names]
-    if len(base) < 2:
+def _centred_by_condition(values: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    counts = np.bincount(codes, minlength=k).astype(float)
+    sums = np.zeros((k, values.shape[1]))
+    np.add.at(sums, codes, values)
+    return values - (sums / np.maximum(counts, 1.0)[:, None])[codes]
+
+
+def _predict(values: np.ndarray, labels: np.ndarray, names: list[str],
+             members: list[nx.DiGraph], held_out: str, target: str,
+             known: Mapping[str, set[str]], baseline: str) -> dict[str, tuple[float, float,
+                                                                             float, str]]:
+    """The numerical core of :func:`predict_heldout` on arrays (rows of cells, one label each)."""
+    index = {n: i for i, n in enumerate(names)}
+    base = values[labels == baseline]
+    z = (values - base.mean(axis=0)) / base.std(axis=0, ddof=1)
+    test = labels == held_out
+    train_z, train_labels = z[~test], labels[~test]
+    conditions, codes = np.unique(train_labels, return_inverse=True)
+    centred = _centred_by_condition(train_z, codes, len(conditions))
+    dose = float(z[test, index[target]].mean())
+    cache: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
+
+    def slopes(node: str, inputs: tuple[str, ...], skip_targeting: bool) -> np.ndarray:
+        key = (node, inputs, skip_targeting)
+        if key not in cache:
+            skip = [r for r, ts in known.items() if node in ts] if skip_targeting else []
+            rows = ~np.isin(train_labels, skip)
+            a = centred[np.ix_(rows, np.array([index[i] for i in inputs]))]
+            cache[key] = np.linalg.lstsq(a, centred[rows, index[node]], rcond=None)[0]
+        return cache[key]
+
+    causal = np.zeros((len(members), len(names)))
+    descendant = np.zeros((len(members), len(names)), dtype=bool)
+    for k, dag in enumerate(members):
+        shift = dict.fromkeys(names, 0.0)
+        shift[target] = dose
+        below = nx.descendants(dag, target)
+        for node in nx.topological_sort(dag.subgraph(below | {target})):
+            if node != target:
+                parents = tuple(sorted(dag.predecessors(node)))
+                shift[node] = float(slopes(node, parents, True) @ [shift[q] for q in parents])
+        causal[k] = [shift[n] for n in names]
+        descendant[k] = [n in below for n in names]
+    out = {}
+    for i, node in enumerate(names):
+        if node == target:
+            continue
+        status = ("descendant" if descendant[:, i].all() else
+                  "non-descendant" if not descendant[:, i].any() else "undetermined")
+        out[node] = (float(z[test, i].mean()), float(causal[:, i].mean()),
+                     float(slopes(node, (target,), False)[0] * dose), status)
+    return out
+
+
+def _check_heldout(cells: pd.DataFrame, names: list[str], graphs: Mapping[str, nx.DiGraph],
+                   held_targets: Mapping[str, str], baseline: str, condition: str) -> None:
+    if not isinstance(cells, pd.DataFrame) or cells.empty:
+        raise CourseError("cells must be a non-empty pandas DataFrame")
+    check_known(names + [condition], cells.columns, what="column", where="the cells")
+    present = sorted(set(cells[condition].astype(str)))
+    check_known([baseline], present, what="condition", where="the cells")
+    if (cells[condition].astype(str) == baseline).sum() < 2:
         raise CourseError(f"the baseline condition {baseline!r} needs at least two cells")
-    z = (cells[names] - base.mean()) / base.std()
-    z[condition] = cells[condition].astype(str).to_numpy()
-    return z
+    for held_out, graph in graphs.items():
+        check_known([held_out], present, what="condition", where="the cells")
+        if held_out == baseline:
+            raise CourseError(f"the held-out experiment {held_out!r} cannot be the baseline")
+        check_known([held_targets[held_out]], names, what="target", where="the variables")
+        check_known(list(graph.nodes), names, what="graph node", where="the variables")
 
 
-def _pooled_slopes(centred: pd.DataFrame, labels: np.ndarray, node: str, inputs: list[str],
-                   skip: Iterable[str]) -> np.ndarray:
-    """Slopes of ``node`` on ``inputs`` from within-condition centred cells, ``skip`` left out."""
-    if not inputs:
-        return np.zeros(0)
-    rows = ~np.isin(labels, list(skip))
-    a = centred[inputs].to_numpy()[rows]
-    return np.linalg.lstsq(a, centred[node].to_numpy()[rows], rcond=None)[0]
+def _known_targets(targets: Mapping[object, Iterable[str]] | None,
+                   held_out: str) -> dict[str, set[str]]:
+    return {str(r): set(ts) for r, ts in (targets or {}).items() if str(r) != held_out}
+
+
+_COLUMNS = ["observed", "causal", "associational", "status"]
 
 
 def predict_heldout(cells: pd.DataFrame, names: Sequence[str], graph: nx.DiGraph, held_out: str,
@@ -364,45 +423,11 @@ def predict_heldout(cells: pd.DataFrame, names: Sequence[str], graph: nx.DiGraph
     {'Y': {'observed': 0.9, 'causal': 0.9, 'associational': 0.9, 'status': 'descendant'}}
     """
     names = list(names)
-    check_known(names + [condition], cells.columns, what="column", where="the cells")
-    check_known([target], names, what="target", where="the variables")
-    check_known(list(graph.nodes), names, what="graph node", where="the variables")
-    present = cells[condition].astype(str)
-    check_known([held_out, baseline], sorted(set(present)), what="condition", where="the cells")
-    if held_out == baseline:
-        raise CourseError(f"the held-out experiment {held_out!r} cannot be the baseline")
-    z = _standardised(cells, names, condition, baseline)
-    train, test = z[z[condition] != held_out], z[z[condition] == held_out]
-    centred = train[names] - train.groupby(condition)[names].transform("mean")
-    labels = train[condition].to_numpy()
-    known = {str(r): set(ts) for r, ts in (targets or {}).items() if str(r) != held_out}
-    dose = float(test[target].mean())
-    members = consistent_extensions(graph)
-    causal = np.zeros((len(members), len(names)))
-    descendant = np.zeros((len(members), len(names)), dtype=bool)
-    for k, dag in enumerate(members):
-        shift = dict.fromkeys(names, 0.0)
-        shift[target] = dose
-        below = nx.descendants(dag, target)
-        for node in nx.topological_sort(dag.subgraph(below | {target})):
-            if node == target:
-                continue
-            parents = sorted(dag.predecessors(node))
-            skip = [r for r, ts in known.items() if node in ts]
-            slopes = _pooled_slopes(centred, labels, node, parents, skip)
-            shift[node] = float(slopes @ np.array([shift[p] for p in parents]))
-        causal[k] = [shift[n] for n in names]
-        descendant[k] = [n in below for n in names]
-    rows = {}
-    for i, node in enumerate(names):
-        if node == target:
-            continue
-        slope = _pooled_slopes(centred, labels, node, [target], [])[0]
-        status = ("descendant" if descendant[:, i].all() else
-                  "non-descendant" if not descendant[:, i].any() else "undetermined")
-        rows[node] = {"observed": float(test[node].mean()), "causal": float(causal[:, i].mean()),
-                      "associational": float(slope * dose), "status": status}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    _check_heldout(cells, names, {held_out: graph}, {held_out: target}, baseline, condition)
+    out = _predict(cells[names].to_numpy(dtype=float), cells[condition].astype(str).to_numpy(),
+                   names, consistent_extensions(graph), held_out, target,
+                   _known_targets(targets, held_out), baseline)
+    return pd.DataFrame.from_dict(out, orient="index", columns=_COLUMNS)
 
 
 def bootstrap_heldout(cells: pd.DataFrame, names: Sequence[str],
@@ -429,26 +454,23 @@ def bootstrap_heldout(cells: pd.DataFrame, names: Sequence[str],
     >>> sorted(out["resample"].unique().tolist())
     [-1, 0, 1, 2, 3]
     """
+    names = list(names)
     check_known(list(graphs), list(held_targets), what="held-out experiment",
                 where="held_targets")
     if not graphs:
         raise CourseError("bootstrap_heldout needs at least one held-out experiment")
     if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 0:
         raise CourseError(f"n_boot must be a whole number >= 0, got {n_boot!r}")
-
-    def one(sample: pd.DataFrame) -> pd.DataFrame:
-        parts = {e: predict_heldout(sample, names, g, e, held_targets[e], targets, baseline,
-                                    condition) for e, g in graphs.items()}
-        return pd.concat(parts, names=["experiment", "molecule"])
-
-    original = one(cells).assign(resample=-1)
-    draws: list[pd.DataFrame] = []
-
-    def collect(sample: pd.DataFrame) -> float:
-        draws.append(one(sample).assign(resample=len(draws)))
-        return 0.0
-
-    if n_boot:
-        stratified_bootstrap(collect, cells, strata=condition, n_boot=n_boot, seed=seed)
-    return pd.concat([original, *draws]).reset_index()
-
+    _check_heldout(cells, names, graphs, held_targets, baseline, condition)
+    values = cells[names].to_numpy(dtype=float)
+    labels = cells[condition].astype(str).to_numpy()
+    members = {e: consistent_extensions(g) for e, g in graphs.items()}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for resample in range(-1, int(n_boot)):
+        pick = np.arange(len(labels)) if resample < 0 else bootstrap_indices(labels, rng)
+        for e in graphs:
+            out = _predict(values[pick], labels[pick], names, members[e], e, held_targets[e],
+                           _known_targets(targets, e), baseline)
+            rows += [(e, m, *v, resample) for m, v in out.items()]
+    return pd.DataFrame(rows, columns=["experiment", "molecule", *_COLUMNS, "resample"])
