@@ -234,34 +234,40 @@ def _local_bic(stats: Mapping[object, tuple[np.ndarray, int]], regimes: list, j:
     return float(-0.5 * n * np.log(max(rss, 1e-300) / n) - penalty * 0.5 * k * np.log(n))
 
 
-def _hill_climb(n_nodes: int, score: Callable[[int, Iterable[int]], float]) -> nx.DiGraph:
-    """Greedy search over DAGs on nodes 0..n-1: apply the best add/delete/reverse until none improves."""
+def _hill_climb(n_nodes: int, score: Callable[[int, Iterable[int]], float],
+                tol: float = 1e-6) -> nx.DiGraph:
+    """Greedy search over DAGs on nodes 0..n-1: apply the best add/delete/reverse until none improves.
+
+    Ties are broken deterministically: moves whose gains lie within ``tol`` (plus a
+    relative 1e-9) of the best gain count as equal, and the first of them in a fixed
+    order wins (pairs ``(i, j)`` in lexicographic order; for an existing arc delete
+    before reverse). Score-equivalent moves have gains that differ only in the last
+    digits, which differ between processors; without this rule the search could take
+    a different path on another machine. A move must gain more than ``tol``.
+    """
     graph = nx.DiGraph()
     graph.add_nodes_from(range(n_nodes))
     while True:
-        best_gain, best_move = 1e-9, None
+        moves: list[tuple[float, tuple[str, int, int]]] = []  # in the fixed order
         for i, j in itertools.permutations(range(n_nodes), 2):
             pa_j = list(graph.predecessors(j))
             if graph.has_edge(i, j):
                 without = [p for p in pa_j if p != i]
                 gain = score(j, without) - score(j, pa_j)
-                if gain > best_gain:
-                    best_gain, best_move = gain, ("delete", i, j)
+                moves.append((gain, ("delete", i, j)))
                 graph.remove_edge(i, j)
                 acyclic = not nx.has_path(graph, i, j)
                 graph.add_edge(i, j)
                 if acyclic:
                     pa_i = list(graph.predecessors(i))
-                    gain += score(i, pa_i + [j]) - score(i, pa_i)
-                    if gain > best_gain:
-                        best_gain, best_move = gain, ("reverse", i, j)
+                    moves.append((gain + score(i, pa_i + [j]) - score(i, pa_i), ("reverse", i, j)))
             elif not graph.has_edge(j, i) and not nx.has_path(graph, j, i):
-                gain = score(j, pa_j + [i]) - score(j, pa_j)
-                if gain > best_gain:
-                    best_gain, best_move = gain, ("add", i, j)
-        if best_move is None:
+                moves.append((score(j, pa_j + [i]) - score(j, pa_j), ("add", i, j)))
+        best = max((gain for gain, _ in moves), default=0.0)
+        if best <= tol:
             break
-        move, i, j = best_move
+        cutoff = best - tol - 1e-9 * abs(best)
+        move, i, j = next(m for gain, m in moves if gain >= cutoff)
         if move == "add":
             graph.add_edge(i, j)
         else:
