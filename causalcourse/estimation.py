@@ -707,10 +707,11 @@ def evalue_mean_difference(estimate: float, sd: float) -> float:
 
 def plot_overlap(e: Any, d: Any, ax: Axes | None = None, bins: int = 40,
                  labels: tuple[str, str] = ("CPS comparison", "NSW treated"),
-                 trimmed: tuple[float, float] | None = None) -> Axes:
+                 trimmed: tuple[float, float] | None = None,
+                 trimmed_label: str = "outside the common support") -> Axes:
     """Histograms (densities) of the logit propensity score in the two groups.
 
-    ``trimmed=(low, high)`` shades the scores a trimming rule drops.
+    ``trimmed=(low, high)`` shades the scores a trimming rule drops (legend ``trimmed_label``).
 
     Example
     -------
@@ -735,7 +736,7 @@ def plot_overlap(e: Any, d: Any, ax: Axes | None = None, bins: int = 40,
                 label=f"{label} (n = {int((d == group).sum()):,})")
     if trimmed is not None:
         low, high = np.log(np.asarray(trimmed) / (1 - np.asarray(trimmed)))
-        ax.axvspan(edges[0], low, color="grey", alpha=0.2, label="dropped by trimming")
+        ax.axvspan(edges[0], low, color="grey", alpha=0.2, label=trimmed_label)
         if high < edges[-1]:
             ax.axvspan(high, edges[-1], color="grey", alpha=0.2)
     ax.set_xlabel("logit of the propensity score")
@@ -782,7 +783,7 @@ def plot_forest(table: pd.DataFrame, benchmark: Interval, ax: Axes | None = None
                     color=colour, lw=1.6)
         if entry["estimate"] < lo_edge or entry["estimate"] > hi_edge:
             edge, marker = (lo_edge, "<") if entry["estimate"] < lo_edge else (hi_edge, ">")
-            ax.scatter([edge], [row], color=colour, marker=marker, s=60, zorder=3)
+            ax.scatter([edge], [row], color=colour, marker=marker, s=60, zorder=3, clip_on=False)
             ax.annotate(f"{entry['estimate']:,.0f}", (edge, row), xytext=(8 if marker == "<" else -8, 5),
                         textcoords="offset points", ha="left" if marker == "<" else "right",
                         fontsize=8, color=colour)
@@ -794,7 +795,11 @@ def plot_forest(table: pd.DataFrame, benchmark: Interval, ax: Axes | None = None
     ax.set_xlabel("effect of training on 1978 earnings of the trainees (US$)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=9)
+    from matplotlib.figure import Figure
+
+    inches = ax.figure.get_size_inches()[1] if isinstance(ax.figure, Figure) else 4.0
+    height = inches * ax.get_position().height  # the axes' height in inches
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / height), fontsize=9)
     return ax
 
 
@@ -828,14 +833,16 @@ def group_partial_r2(fit: Any, columns: Sequence[str]) -> float:
 
 def plot_sensitivity_contour(estimate: float, se: float, dof: int,
                              bounds: pd.DataFrame | None = None, ax: Axes | None = None,
-                             lim: float = 0.1, reference: float = 0.0) -> Axes:
+                             lim: float = 0.1, lim_y: float | None = None,
+                             reference: float = 0.0) -> Axes:
     """Contours of the bias-adjusted estimate over the confounder's two partial R².
 
     The adjusted estimates come from PySensemakr (``adjusted_estimate``, Cinelli & Hazlett
     2020); the figure replaces ``ovb_contour_plot``, which fails with matplotlib 3.10+ in
     PySensemakr 0.0.8. ``bounds`` (columns ``bound_label, r2dz_x, r2yz_dx, adjusted_estimate``,
     as in ``Sensemakr(...).bounds``) are drawn as red diamonds; ``reference`` (dashed red) is
-    the value the estimate would have to reach to be explained away.
+    the value the estimate would have to reach to be explained away. ``lim`` and ``lim_y``
+    (default: ``lim``) are the ranges of the two axes.
 
     Example
     -------
@@ -848,13 +855,14 @@ def plot_sensitivity_contour(estimate: float, se: float, dof: int,
 
     from causalcourse.plotting import OKABE_ITO
 
-    if not (np.isfinite(estimate) and np.isfinite(se) and se > 0 and dof > 0 and 0 < lim < 1):
-        raise CourseError(f"need a finite estimate, se > 0, dof > 0 and 0 < lim < 1; got "
-                          f"{estimate!r}, {se!r}, {dof!r}, {lim!r}")
+    lim_y = lim if lim_y is None else lim_y
+    if not (np.isfinite(estimate) and np.isfinite(se) and se > 0 and dof > 0
+            and 0 < lim < 1 and 0 < lim_y < 1):
+        raise CourseError(f"need a finite estimate, se > 0, dof > 0 and 0 < lim, lim_y < 1; got "
+                          f"{estimate!r}, {se!r}, {dof!r}, {lim!r}, {lim_y!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.6, 4.6))
-    grid = np.linspace(0.0, lim, 201)
-    r2d, r2y = np.meshgrid(grid, grid)
+    r2d, r2y = np.meshgrid(np.linspace(0.0, lim, 201), np.linspace(0.0, lim_y, 201))
     adjusted = adjusted_estimate(r2dz_x=r2d.ravel(), r2yz_dx=r2y.ravel(), estimate=estimate,
                                  se=se, dof=int(dof)).reshape(r2d.shape)
     levels = np.linspace(np.floor(adjusted.min() / 500) * 500, estimate, 9)
@@ -873,7 +881,7 @@ def plot_sensitivity_contour(estimate: float, se: float, dof: int,
                         (b["r2dz_x"], b["r2yz_dx"]), xytext=(5, -2), textcoords="offset points",
                         fontsize=7)
     ax.set_xlim(0, lim)
-    ax.set_ylim(0, lim)
+    ax.set_ylim(0, lim_y)
     ax.set_xlabel("partial R² of the confounder with the treatment")
     ax.set_ylabel("partial R² of the confounder with the outcome")
     return ax
