@@ -214,3 +214,78 @@ def load_sachs(
                 raise KeyError(f"unknown Sachs condition {name!r}; conditions are {labels}")
         cells = cells[cells["condition"].isin(wanted)].reset_index(drop=True)
     return cells
+
+
+# --- LaLonde (1986) / Dehejia & Wahba (1999): NSW experiment and CPS comparison (chapter 05) ----
+
+__all__ += ["LALONDE_COLUMNS", "load_lalonde"]
+
+#: Columns of both shipped files, in order (see data/lalonde/README.md).
+LALONDE_COLUMNS: tuple[str, ...] = (
+    "data_id", "treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78",
+)
+_LALONDE_FILES = {"nsw": ("lalonde/nsw_dw.csv", 445), "cps": ("lalonde/cps_controls.csv", 15_992)}
+
+
+def _lalonde_file(which: str, root: Path | str | None) -> "pd.DataFrame":
+    import pandas as pd
+
+    from causalcourse.errors import CourseError, UnknownNameError
+
+    relative, rows = _LALONDE_FILES[which]
+    try:
+        path = verified_path(relative, root)
+    except UnknownNameError:
+        raise
+    except FileNotFoundError as error:
+        raise UnknownNameError(f"{error}") from None
+    except ValueError as error:
+        raise CourseError(f"{error}") from None
+    table = pd.read_csv(path)
+    if tuple(table.columns) != LALONDE_COLUMNS:
+        missing = [c for c in LALONDE_COLUMNS if c not in table.columns]
+        extra = [c for c in table.columns if c not in LALONDE_COLUMNS]
+        raise CourseError(f"{relative} has the wrong columns (missing {missing}, unexpected {extra}, "
+                          f"expected in order {list(LALONDE_COLUMNS)}); restore it from the course "
+                          "repository")
+    if len(table) != rows or table.isna().any().any():
+        raise CourseError(f"{relative} has {len(table)} rows (expected {rows}) or empty cells")
+    return table
+
+
+def load_lalonde(comparison: str = "experimental", root: Path | str | None = None) -> "pd.DataFrame":
+    """The NSW job-training data of LaLonde (1986) in the Dehejia & Wahba (1999) subset.
+
+    ``comparison="experimental"``: the randomised experiment, 185 treated and 260 control men.
+    ``comparison="cps"``: the observational study of Dehejia & Wahba, the same 185 treated men and
+    the 15,992 men of the CPS-1 survey sample as comparison group. Columns: ``sample``
+    (``"NSW"`` or ``"CPS"``), ``treat``, the covariates ``age, educ, black, hisp, marr,
+    nodegree, re74, re75``, the outcome ``re78`` (1978 earnings, 1982 dollars) and the
+    no-earnings indicators ``u74 = (re74 == 0)``, ``u75 = (re75 == 0)``. Both files are checked
+    against ``data/lalonde/SHA256SUMS`` and their columns before use; a missing file raises
+    :class:`~causalcourse.errors.UnknownNameError`, an altered or malformed one
+    :class:`~causalcourse.errors.CourseError`.
+
+    Example
+    -------
+    >>> nsw = load_lalonde()
+    >>> nsw.groupby("treat")["re78"].mean().diff().round(2).iloc[-1]
+    np.float64(1794.34)
+    >>> load_lalonde("cps")["sample"].value_counts().to_dict()
+    {'CPS': 15992, 'NSW': 185}
+    """
+    import pandas as pd
+
+    from causalcourse.errors import UnknownNameError
+
+    if comparison not in ("experimental", "cps"):
+        raise UnknownNameError(f"unknown comparison {comparison!r}; choose 'experimental' (the NSW "
+                               "experiment) or 'cps' (NSW treated vs the CPS-1 survey sample)")
+    nsw = _lalonde_file("nsw", root)
+    parts = [nsw] if comparison == "experimental" else [nsw[nsw["treat"] == 1],
+                                                        _lalonde_file("cps", root)]
+    table = pd.concat(parts, ignore_index=True)
+    table.insert(0, "sample", table.pop("data_id").map({"CPS1": "CPS"}).fillna("NSW"))
+    for year in ("74", "75"):
+        table[f"u{year}"] = (table[f"re{year}"] == 0).astype("int64")
+    return table
