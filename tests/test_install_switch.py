@@ -48,5 +48,6 @@ def test_ci_turns_it_off_and_conda_uses_the_same_index() -> None:
     assert "make test TORCH_CPU=0" in (ROOT / ".ci" / "run").read_text()
     pip = next(d["pip"] for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
                if isinstance(d, dict))
-    assert f"--extra-index-url {INDEX}" in pip and pip.index(f"--extra-index-url {INDEX}") < pip.index("-r requirements.lock")
+    line = f"--extra-index-url {INDEX}"
+    assert line in pip and pip.index(line) < pip.index("-r requirements.lock")
     assert f"TORCH_INDEX := {INDEX}" in (ROOT / "Makefile").read_text()

@@ -1,6 +1,6 @@
 """Browser test of the built website, its slide decks and JupyterLab: `make test-site`.
 
-    python tools/site_check.py [--no-lab] [--only PATTERN]
+    python tools/site_check.py [--no-lab] [--no-pages] [--only PATTERN]
 
 Serves _build/html on loopback and opens every page in headless Chromium (driven by
 Playwright, using the system's /usr/bin/chromium). A page fails on
@@ -45,7 +45,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 SLIDE = {"width": 1280, "height": 720}
-RAW_MYST = re.compile(r"\{[A-Za-z][\w:-]*\}`|(```+|:::+)\s*\{[\w:-]+\}")
+#: A MyST role or directive left as text: with its backticks, or rendered by Markdown (the
+#: backticks become a code span, "{term}name" is left), or a directive's fence.
+RAW_MYST = re.compile(r"\{[A-Za-z][\w:-]*\}`|(```+|:::+)\s*\{[\w:-]+\}|"
+                      r"\{(term|cite|cite:[a-z]+|doc|ref|numref|eq|math|abbr|download|prf:[a-z]+)\}")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -163,13 +166,13 @@ OPEN_FIRST_CHECK = """() => {
 }"""
 
 
-def check_page(browser, base: str, relative: str, shot: str | None) -> list[str]:
+def check_page(browser, base: str, relative: str, shot: str | None, site: Path = HTML) -> list[str]:
     """All checks of one page of the website, at 1280 px and at 390 px."""
     page = browser.new_page(viewport=DESKTOP)
     problems = watch(page, base)
     page.goto(urljoin(base, relative), wait_until="networkidle")
     page.evaluate(MATHJAX_DONE)
-    problems += check_links_and_images(page, base, HTML)
+    problems += check_links_and_images(page, base, site)
     layout = page.evaluate(LAYOUT)
     problems += [f"display math clipped at 1280 px: {m}" for m in layout["clipped"]]
     if layout["scrolling"]:
@@ -243,6 +246,42 @@ SLIDE_LAYOUT = """() => {
 }"""
 
 
+def check_deck(browser, base: str, name: str, shots: str = "") -> tuple[list[str], int]:
+    """Open one deck at 1280×720; return its problems and its number of slides.
+
+    With ``shots`` (a file-name stem), save screenshots of its title, a section with code, a
+    figure and an exercise slide.
+    """
+    page = browser.new_page(viewport=SLIDE)
+    problems = watch(page, base)
+    page.goto(urljoin(base, name), wait_until="networkidle")
+    try:  # reveal.js marks the deck "ready" once it has laid out the slides
+        page.wait_for_selector(".reveal.ready", timeout=15000)
+    except Exception:  # noqa: BLE001 - reported as a problem below
+        problems.append("reveal.js did not start")
+    page.evaluate(MATHJAX_DONE)
+    count = page.evaluate("document.querySelectorAll('.reveal .slides section:not(.stack)').length")
+    if count < 5:
+        problems.append(f"deck has only {count} slides")
+    text = page.evaluate("""() => { const root = (document.querySelector('.reveal .slides') || document.body)
+        .cloneNode(true); root.querySelectorAll('pre').forEach(e => e.remove()); return root.textContent; }""")
+    problems += [f"raw MyST on a slide: …{' '.join(text[max(0, m.start() - 30):m.end() + 30].split())}…"
+                 for m in list(RAW_MYST.finditer(text))[:5]]
+    if count:
+        problems += page.evaluate(SLIDE_LAYOUT)
+    if shots:
+        for number, kind in ((0, "title"), (None, "section"), (None, "figure"), (None, "exercise")):
+            position = number if number is not None else page.evaluate(
+                f"Reveal.getSlides().findIndex(s => s.dataset.kind === '{kind}' && "
+                f"(s.querySelector('pre') || '{kind}' !== 'section'))")
+            if position is not None and position >= 0:
+                page.evaluate(f"Reveal.slide({position})")
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(SHOTS / f"{shots}_{kind}.png"))
+    page.close()
+    return problems, count
+
+
 def check_decks(browser, base: str, only: str = "") -> tuple[dict[str, list[str]], int]:
     """Open every chapter's published deck at 1280×720."""
     failures: dict[str, list[str]] = {}
@@ -252,32 +291,8 @@ def check_decks(browser, base: str, only: str = "") -> tuple[dict[str, list[str]
         if not (SLIDES / name).exists():
             failures[f"slides/{name}"] = ["deck missing: the site build publishes it (make book)"]
             continue
-        page = browser.new_page(viewport=SLIDE)
-        problems = watch(page, base)
-        page.goto(urljoin(base, f"slides/{name}"), wait_until="networkidle")
-        try:  # reveal.js marks the deck "ready" once it has laid out the slides
-            page.wait_for_selector(".reveal.ready", timeout=15000)
-        except Exception:  # noqa: BLE001 - reported as a problem below
-            problems.append("reveal.js did not start")
-        page.evaluate(MATHJAX_DONE)
-        count = page.evaluate("document.querySelectorAll('.reveal .slides section:not(.stack)').length")
-        if count < 5:
-            problems.append(f"deck has only {count} slides")
-        text = page.evaluate("document.querySelector('.reveal .slides').textContent")
-        problems += [f"raw MyST on a slide: …{text[max(0, m.start() - 30):m.end() + 30]}…"
-                     for m in list(RAW_MYST.finditer(text))[:5]]
-        if not problems or count:
-            problems += page.evaluate(SLIDE_LAYOUT)
-        if index == 0:
-            for number, kind in ((0, "title"), (None, "section"), (None, "figure"), (None, "exercise")):
-                position = number if number is not None else page.evaluate(
-                    f"Reveal.getSlides().findIndex(s => s.dataset.kind === '{kind}' && "
-                    f"(s.querySelector('pre') || '{kind}' !== 'section'))")
-                if position is not None and position >= 0:
-                    page.evaluate(f"Reveal.slide({position})")
-                    page.wait_for_timeout(300)
-                    page.screenshot(path=str(SHOTS / f"slides_{notebook.stem}_{kind}.png"))
-        page.close()
+        problems, count = check_deck(browser, base, f"slides/{name}",
+                                     shots=f"slides_{notebook.stem}" if index == 0 else "")
         if problems:
             failures[f"slides/{name}"] = sorted(set(problems))
         print(f"{'FAIL' if problems else 'ok  '}  slides/{name} ({count} slides)", flush=True)
@@ -305,7 +320,7 @@ def main(argv: list[str]) -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for path in site:
+            for path in ([] if "--no-pages" in argv else site):
                 relative = path.relative_to(HTML).as_posix()
                 problems = check_page(browser, base, relative, shots.get(path))
                 if problems:
@@ -328,6 +343,7 @@ def main(argv: list[str]) -> int:
         print(f"\n{relative}:")
         for problem in problems[:20]:
             print(f"  - {problem}")
+    site = [] if "--no-pages" in argv else site
     checked = len(site) + decks + labs
     print(f"\nscreenshots: {', '.join(sorted(p.name for p in SHOTS.glob('*.png')))}")
     print(f"{len(site)} pages of the website, {decks} slide decks and {labs} notebooks in JupyterLab "

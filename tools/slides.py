@@ -64,6 +64,7 @@ EXERCISE_WORDS = 80       # an exercise's statement
 CODE_LINES = 12           # lines of a code excerpt
 CODE_WIDTH = 88           # characters per code line (the course's line limit)
 FIGURES_PER_SECTION = 2
+DISPLAY_WIDTH = 110       # characters of TeX per line of a display formula shown on a slide
 REFERENCES_PER_SLIDE = 6
 HIDDEN_TAGS = {"check", "hide-input", "remove-input", "remove-cell"}
 SKIP_SECTIONS = re.compile(r"^(setup|set-up|summary|key ideas|references|what's next\??|exercises)\b", re.I)
@@ -276,8 +277,8 @@ def build_deck(nb: nbformat.NotebookNode) -> tuple[str, list[Slide]]:
         code = next((c for c in candidates if without_asserts(c) == c), candidates[0] if candidates else "")
         lead = cut_words(prose[0], LEAD_WORDS) if prose else ""
         display = display_after(section, prose[0]) if lead and lead == " ".join(prose[0].split()) else ""
-        if lead.endswith(":") and display:
-            lead += "\n\n" + display
+        if lead.endswith(":"):  # the formula it announces, if it fits a slide
+            lead = lead + "\n\n" + display if display else lead[:-1] + "."
         slides.append(Slide(section.title, "section", text=lead, code=code_excerpt(code) if code else "",
                             notes="\n\n".join(prose)))
         for png, alt, caption in section.figures[:FIGURES_PER_SECTION]:
@@ -310,7 +311,10 @@ def display_after(section: Section, paragraph: str) -> str:
     text = "\n\n".join(plain(md) for md in section.markdown)
     start = text.find(paragraph[:60])
     match = re.match(r"\s*(\$\$.*?\$\$)", text[start + len(paragraph):], re.S) if start >= 0 else None
-    return match.group(1) if match and len(match.group(1)) < 400 else ""
+    if not match:
+        return ""
+    lines = match.group(1).replace("\n", " ").split("\\\\")  # the lines of an aligned display
+    return match.group(1) if max(len(line.strip()) for line in lines) <= DISPLAY_WIDTH else ""
 
 
 def split_by_words(title: str, kind: str, items: list[str]) -> list[Slide]:
