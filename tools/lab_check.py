@@ -110,6 +110,19 @@ class Lab:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ALL_RENDERED = """() => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell')];
+  return cells.length > 0 && cells.every(c => c.classList.contains('jp-mod-rendered')
+    && c.querySelector('.jp-RenderedMarkdown, .myst'));
+}"""
+TYPESET_SETTLED = """() => {
+  const n = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .katex').length;
+  const same = window.__katexCount === n;
+  window.__katexCount = n;
+  return same;
+}"""
+
 INSPECT = """(raw) => {
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
   if (!panel) return {error: 'no notebook panel'};
@@ -117,7 +130,7 @@ INSPECT = """(raw) => {
   const rawRe = new RegExp(raw.slice(1, -1));
   const texRe = /\\$[^$]*\\\\[a-zA-Z]+[^$]*\\$/;   // $...\\command...$ left as text
   const out = {cells: cells.length, unrendered: 0, raw: [], exercises: 0, exercisesWithMath: 0,
-               katex: panel.querySelectorAll('.jp-MarkdownCell .katex').length};
+               exercisesWithoutMath: [], katex: panel.querySelectorAll('.jp-MarkdownCell .katex').length};
   for (const cell of cells) {
     const rendered = cell.querySelector('.jp-RenderedMarkdown, .myst');
     if (!rendered || !cell.classList.contains('jp-mod-rendered')) { out.unrendered += 1; continue; }
@@ -128,11 +141,24 @@ INSPECT = """(raw) => {
     }
     if (/^\\s*Exercise \\d/m.test(text)) {
       out.exercises += (text.match(/^\\s*Exercise \\d/gm) || []).length;
+      const source = (cell.querySelector('.cm-content') || {}).textContent || '';
       if (rendered.querySelector('.katex')) out.exercisesWithMath += 1;
+      else if (/\\$[^$]+\\$/.test(source)) out.exercisesWithoutMath.push(text.trim().split('\\n')[0].slice(0, 60));
     }
   }
   return out;
 }"""
+
+
+def has_exercise_math(path: Path) -> bool:
+    """Whether any exercise of a notebook (a directive or an "Exercise N" heading) has a formula."""
+    import re
+
+    text = "\n\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                        if c["cell_type"] == "markdown")
+    blocks = re.findall(r"```\{exercise\}.*?```", text, re.S)
+    blocks += re.findall(r"^### Exercise \d.*?(?=^#|\Z)", text, re.S | re.M)
+    return any(re.search(r"\$[^$]+\$", b) for b in blocks)
 
 
 def check_notebooks(paths: list[Path]) -> dict[str, list[str]]:
@@ -142,12 +168,13 @@ def check_notebooks(paths: list[Path]) -> dict[str, list[str]]:
     failures: dict[str, list[str]] = {}
     SHOTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="causalcourse-lab-root-") as root:
-        names = []
+        names, exercise_math = [], {}
         for path in paths:
             folder = "exercises" if path.parent.name == "exercises" else "chapters"
             (Path(root) / folder).mkdir(exist_ok=True)
             shutil.copy(path, Path(root) / folder / path.name)
             names.append(f"{folder}/{path.name}")
+            exercise_math[names[-1]] = has_exercise_math(path)
         with Lab(Path(root)) as lab, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name in names:
@@ -159,15 +186,12 @@ def check_notebooks(paths: list[Path]) -> dict[str, list[str]]:
                 page.on("request", lambda r, p=problems: p.append(f"request leaves this machine: {r.url}")
                         if not r.url.startswith((lab.base, "data:", "blob:", "about:")) else None)
                 page.goto(lab.url(name))
-                try:
-                    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell.jp-mod-rendered",
-                                           timeout=90000)
-                    page.wait_for_function("() => document.querySelectorAll("
-                                           "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .katex').length > 0",
-                                           timeout=30000)
+                try:  # every Markdown cell rendered, and the formulas typeset (the count stops changing)
+                    page.wait_for_selector(PANEL + " .jp-MarkdownCell", timeout=90000)
+                    page.wait_for_function(ALL_RENDERED, timeout=120000)
+                    page.wait_for_function(TYPESET_SETTLED, timeout=60000, polling=500)
                 except Exception as error:  # noqa: BLE001 - reported below
-                    problems.append(f"the notebook did not render: {type(error).__name__}")
-                page.wait_for_timeout(1500)
+                    problems.append(f"the notebook did not finish rendering: {type(error).__name__}")
                 result = page.evaluate(INSPECT, RAW)
                 if "error" in result:
                     problems.append(result["error"])
@@ -177,8 +201,9 @@ def check_notebooks(paths: list[Path]) -> dict[str, list[str]]:
                     problems += [f"raw MyST visible: …{r}…" for r in result["raw"][:10]]
                     if not result["exercises"]:
                         problems.append("no exercise found on the page")
-                    elif not result["exercisesWithMath"]:
-                        problems.append("no exercise shows rendered math")
+                    problems += [f"an exercise's math is not rendered: {e}" for e in result["exercisesWithoutMath"]]
+                    if exercise_math[name] and not result["exercisesWithMath"]:
+                        problems.append("no exercise shows rendered math (the exercises have formulas)")
                 stem = name.replace("/", "_").removesuffix(".ipynb")
                 page.screenshot(path=str(SHOTS / f"lab_{stem}.png"))
                 # the first exercise, scrolled into view
