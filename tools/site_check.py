@@ -114,12 +114,11 @@ MATHJAX_DONE = "() => window.MathJax && MathJax.startup && MathJax.startup.promi
 #: Display equations wider than their box, and code cells that scroll sideways (desktop).
 LAYOUT = """() => {
   const out = {clipped: [], scrolling: 0, code: 0};
-  for (const box of document.querySelectorAll('article div.math, article mjx-container[display="true"]')) {
-    const math = box.matches('mjx-container') ? box : box.querySelector('mjx-container');
-    if (!math) continue;
+  for (const math of document.querySelectorAll('article mjx-container[display="true"]')) {
+    const box = math.closest('div.math') || math;
     const inner = math.querySelector('mjx-math') || math;
     const width = inner.getBoundingClientRect().width;
-    const container = box.matches('mjx-container') ? (box.parentElement || box) : box;
+    const container = box === math ? (math.parentElement || math) : box;
     if (width > container.clientWidth + 1 || width > math.clientWidth + 1) {
       out.clipped.push((math.getAttribute('aria-label') || box.textContent || '').slice(0, 60).trim()
                        + ` (${Math.round(width)} px in ${container.clientWidth} px)`);
