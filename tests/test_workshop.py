@@ -105,9 +105,9 @@ def test_a_day_that_overruns_is_an_error() -> None:
 
 
 def test_unknown_chapter_notes_and_parts_are_named() -> None:
-    with pytest.raises(workshop.PlanError, match=r"'02_causal_graphs', but notebooks/02_causal_graphs.ipynb "
+    with pytest.raises(workshop.PlanError, match=r"'99_nowhere', but notebooks/99_nowhere.ipynb "
                                                  r"does not exist"):
-        workshop.render(fmt([{"chapter": "02_causal_graphs", "minutes": 60}]), {"02_causal_graphs": 1})
+        workshop.render(fmt([{"chapter": "99_nowhere", "minutes": 60}]), {"99_nowhere": 1})
     with pytest.raises(workshop.PlanError, match="'Nonsense' matches no part of the notes"):
         workshop.render(fmt([{"chapter": "00_welcome", "minutes": 60, "parts": ["Nonsense"]}]), {"00_welcome": 1})
     with pytest.raises(workshop.PlanError, match="'Ex' matches 2 parts"):  # Exact answers, Exercises

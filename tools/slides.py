@@ -85,9 +85,13 @@ class Slide:
     notes: str = ""
 
     def words(self) -> int:
-        text = " ".join([self.title, self.text, self.caption, *self.bullets])
-        text = re.sub(r"\$[^$]*\$", " x ", text)        # a formula counts as one word
-        return len(re.findall(r"[\w'’.,;:()-]+", text))
+        return count_words(" ".join([self.title, self.text, self.caption, *self.bullets]))
+
+
+def count_words(text: str) -> int:
+    """Words as a slide counts them: a formula is one word, code is split at punctuation."""
+    text = re.sub(r"\$[^$]*\$", " x ", text)
+    return len(re.findall(r"[\w'’.,;:()-]+", text))
 
 
 # --- text helpers ---------------------------------------------------------------------------
@@ -109,7 +113,7 @@ def cut_words(text: str, limit: int) -> str:
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z*$(\"“])", text)
     out: list[str] = []
     for sentence in sentences:
-        if len(" ".join(out + [sentence]).split()) > limit:
+        if count_words(" ".join(out + [sentence])) > limit:
             break
         out.append(sentence)
     if out:
@@ -117,7 +121,7 @@ def cut_words(text: str, limit: int) -> str:
     words = sentences[0].split()
     kept: list[str] = []
     for word in words:
-        if len(kept) >= limit and " ".join(kept).count("$") % 2 == 0:
+        if count_words(" ".join(kept)) >= limit and " ".join(kept).count("$") % 2 == 0:
             break
         kept.append(word)
     def balanced(upto: int) -> bool:  # not inside parentheses, code or a formula
