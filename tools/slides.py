@@ -89,9 +89,10 @@ class Slide:
 
 
 def count_words(text: str) -> int:
-    """Words as a slide counts them: a formula is one word, code is split at punctuation."""
+    """Words as a slide counts them: a formula is one word, code is split at punctuation
+    (whichever of that count and the whitespace count is larger)."""
     text = re.sub(r"\$[^$]*\$", " x ", text)
-    return len(re.findall(r"[\w'’.,;:()-]+", text))
+    return max(len(text.split()), len(re.findall(r"[\w'’.,;:()-]+", text)))
 
 
 # --- text helpers ---------------------------------------------------------------------------
