@@ -8,7 +8,7 @@ evidence (:func:`abduct`), **action** replaces the intervened assignments
 (:func:`counterfactual`). Abduction is a point answer only when every assignment can
 be inverted in its noise — additive noise, strictly monotone assignments, or discrete
 noise where exactly one value fits; otherwise (a threshold of a uniform, say) the noise
-has a whole posterior and a :class:`ValueError` names the variable: infer that
+has a whole posterior and a :class:`~causalcourse.errors.CourseError` names the variable: infer that
 posterior with Pyro or ChiRho instead.
 
 For a binary cause ``X`` and effect ``Y`` the probabilities of necessity (PN),
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.scm import SCM, Mechanism, Noise
 
 __all__ = ["abduct", "counterfactual", "Causation", "probabilities_of_causation",
@@ -45,12 +46,13 @@ def _as_frame(scm: SCM, evidence: Mapping[str, Any] | pd.DataFrame) -> tuple[pd.
         single = all(np.ndim(v) == 0 for v in evidence.values())
         frame = pd.DataFrame([dict(evidence)]) if single else pd.DataFrame(dict(evidence))
     else:
-        raise ValueError(f"evidence must be a mapping {{variable: value}} or a DataFrame, got {type(evidence).__name__}")
+        raise CourseError(f"evidence must be a mapping {{variable: value}} or a DataFrame, got {type(evidence).__name__}")
     if frame.empty:
-        raise ValueError("the evidence is empty: give at least one unit's values")
+        raise CourseError("the evidence is empty: give at least one unit's values")
     unknown = [c for c in frame.columns if c not in scm.nodes]
     if unknown:
-        raise ValueError(f"unknown variable {unknown[0]!r} in the evidence; the model has variables {scm.nodes}")
+        raise UnknownNameError(f"unknown variable {unknown[0]!r} in the evidence; "
+                               f"the model has variables {scm.nodes}")
     return frame.reset_index(drop=True), single
 
 
@@ -59,13 +61,8 @@ def _fmt(value: Any) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _call(node: str, mech: Mechanism, parents: list[np.ndarray], u: np.ndarray | None, n: int) -> np.ndarray:
-    args = parents + ([u] if u is not None else [])
-    try:
-        out = np.asarray(mech.f(*args))
-    except Exception as error:
-        raise ValueError(f"the assignment of {node!r} failed: {type(error).__name__}: {error}") from error
-    return np.broadcast_to(out, (n,))
+def _call(node: str, mech: Mechanism, parents: list, u: np.ndarray | None, n: int) -> np.ndarray:
+    return mech.apply(node, parents, u, n)
 
 
 def _invert_discrete(node: str, mech: Mechanism, pa: list, v: np.ndarray, support: np.ndarray) -> np.ndarray:
@@ -75,11 +72,11 @@ def _invert_discrete(node: str, mech: Mechanism, pa: list, v: np.ndarray, suppor
     count = match.sum(axis=0)
     if (count == 0).any():
         i = int(np.argmax(count == 0))
-        raise ValueError(f"the evidence {node}={_fmt(v[i])} is impossible: no noise value in {support.tolist()} "
+        raise CourseError(f"the evidence {node}={_fmt(v[i])} is impossible: no noise value in {support.tolist()} "
                          f"gives it under the assignment of {node!r}")
     if (count > 1).any():
         i = int(np.argmax(count > 1))
-        raise ValueError(f"cannot recover the noise of {node!r}: the noise values {support[match[:, i]].tolist()} "
+        raise CourseError(f"cannot recover the noise of {node!r}: the noise values {support[match[:, i]].tolist()} "
                          f"all give {node}={_fmt(v[i])} (the assignment is not invertible in U_{node}); "
                          f"infer the noise posterior instead, e.g. with Pyro or ChiRho")
     return support[np.argmax(match, axis=0)]
@@ -93,7 +90,7 @@ def _invert_continuous(node: str, mech: Mechanism, pa: list, given: np.ndarray, 
     rising, falling = (steps > 0).all(axis=0), (steps < 0).all(axis=0)
     if not (rising | falling).all():
         i = int(np.argmin(rising | falling))
-        raise ValueError(f"cannot recover the noise of {node!r}: its assignment is not strictly monotone in U_{node} "
+        raise CourseError(f"cannot recover the noise of {node!r}: its assignment is not strictly monotone in U_{node} "
                          f"(for the unit with {node}={_fmt(given[i])} several noise values give the same value, as with a "
                          f"threshold of the noise); infer the noise posterior instead, e.g. with Pyro or ChiRho")
     slope = (outs[-1] - outs[0]) / (grid[-1] - grid[0])
@@ -118,7 +115,7 @@ def _invert_continuous(node: str, mech: Mechanism, pa: list, given: np.ndarray, 
     bad = ~np.isclose(_call(node, mech, pa, u, n).astype(float), v, rtol=1e-7, atol=1e-9)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"cannot recover the noise of {node!r}: no noise value gives {node}={_fmt(given[i])} "
+        raise CourseError(f"cannot recover the noise of {node!r}: no noise value gives {node}={_fmt(given[i])} "
                          f"(the value is outside the range of its assignment or the assignment jumps over it)")
     return u
 
@@ -131,7 +128,7 @@ def abduct(scm: SCM, evidence: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame
     assignments may be omitted and are computed. The noise of a variable is
     recovered by inverting its assignment in the noise: exactly when the assignment
     is affine in ``u`` (additive noise), by bisection when it is strictly monotone,
-    by matching when the noise is discrete. A ``ValueError`` names the variable
+    by matching when the noise is discrete. A :class:`~causalcourse.errors.CourseError` names the variable
     whose noise cannot be pinned down, or whose value is missing or impossible.
 
     Example
@@ -155,14 +152,14 @@ def abduct(scm: SCM, evidence: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame
                 wrong = ~np.isclose(given.astype(float), computed.astype(float), rtol=1e-9, atol=1e-12)
                 if wrong.any():
                     i = int(np.argmax(wrong))
-                    raise ValueError(f"the evidence {node}={_fmt(given[i])} contradicts the deterministic assignment "
+                    raise CourseError(f"the evidence {node}={_fmt(given[i])} contradicts the deterministic assignment "
                                      f"of {node!r}, which gives {_fmt(computed[i])}")
                 values[node] = given
             else:
                 values[node] = computed
             continue
         if node not in frame:
-            raise ValueError(f"cannot recover the noise of {node!r}: it is not in the evidence; abduction by "
+            raise CourseError(f"cannot recover the noise of {node!r}: it is not in the evidence; abduction by "
                              f"inversion needs every variable with noise observed (for partial evidence, "
                              f"infer the noise posterior, e.g. with Pyro or ChiRho)")
         v = frame[node].to_numpy()
@@ -230,7 +227,7 @@ class Causation:
 def _binary(frame: pd.DataFrame, column: str) -> np.ndarray:
     values = frame[column].to_numpy()
     if not np.isin(values, (0, 1)).all():
-        raise ValueError(f"probabilities of causation need a binary 0/1 variable; {column!r} takes other values")
+        raise CourseError(f"probabilities of causation need a binary 0/1 variable; {column!r} takes other values")
     return values.astype(int)
 
 
@@ -254,7 +251,7 @@ def probabilities_of_causation(scm: SCM, treatment: str, outcome: str, *, n: int
     """
     for name in (treatment, outcome):
         if name not in scm.nodes:
-            raise ValueError(f"unknown variable {name!r}; the model has variables {scm.nodes}")
+            raise UnknownNameError(f"unknown variable {name!r}; the model has variables {scm.nodes}")
     factual = scm.sample(n, seed=seed)
     x, y = _binary(factual, treatment), _binary(factual, outcome)
     y1 = _binary(scm.do({treatment: 1}).sample(n, seed=seed), outcome)
@@ -275,7 +272,7 @@ def tian_pearl_bounds(p_xy: Sequence | np.ndarray, *, p_y_do_x1: float, p_y_do_x
 
     ``p_xy[x][y]`` is P(X=x, Y=y) for binary X, Y (a 2×2 table summing to 1). The
     bounds are Tian & Pearl's (2000), e.g. PN ≥ [P(y) − P(y | do(x'))] / P(x, y). A
-    ``ValueError`` says which inequality fails when the two data sets cannot come
+    ``CourseError`` says which inequality fails when the two data sets cannot come
     from one SCM (consistency demands P(x, y) ≤ P(y | do(x)) ≤ 1 − P(x, y')). A bound
     whose conditioning event has probability 0 is ``(nan, nan)``.
 
@@ -287,16 +284,16 @@ def tian_pearl_bounds(p_xy: Sequence | np.ndarray, *, p_y_do_x1: float, p_y_do_x
     """
     p = np.asarray(p_xy, dtype=float)
     if p.shape != (2, 2):
-        raise ValueError(f"p_xy must be a 2x2 table P(X=x, Y=y), got shape {p.shape}")
+        raise CourseError(f"p_xy must be a 2x2 table P(X=x, Y=y), got shape {p.shape}")
     if (p < -tol).any() or abs(p.sum() - 1.0) > 1e-6:
-        raise ValueError(f"p_xy must be a probability table (entries >= 0 summing to 1), got sum {p.sum():.6g}")
+        raise CourseError(f"p_xy must be a probability table (entries >= 0 summing to 1), got sum {p.sum():.6g}")
     for name, value in (("p_y_do_x1", p_y_do_x1), ("p_y_do_x0", p_y_do_x0)):
         if not -tol <= value <= 1 + tol:
-            raise ValueError(f"{name} must be a probability, got {value!r}")
+            raise CourseError(f"{name} must be a probability, got {value!r}")
     (x0y0, x0y1), (x1y0, x1y1) = p
     for x, exp, joint_y, joint_not_y in ((1, p_y_do_x1, x1y1, x1y0), (0, p_y_do_x0, x0y1, x0y0)):
         if not joint_y - tol <= exp <= 1 - joint_not_y + tol:
-            raise ValueError(f"the data are incompatible: consistency needs P(X={x},Y=1) <= P(Y=1|do(X={x})) <= "
+            raise CourseError(f"the data are incompatible: consistency needs P(X={x},Y=1) <= P(Y=1|do(X={x})) <= "
                              f"1 - P(X={x},Y=0), i.e. {joint_y:.4g} <= {exp:.4g} <= {1 - joint_not_y:.4g}")
     p_y, a, b = x0y1 + x1y1, p_y_do_x1, p_y_do_x0
     pns = (max(0.0, a - b, p_y - b, a - p_y), min(a, 1 - b, x1y1 + x0y0, a - b + x1y0 + x0y1))
@@ -327,15 +324,15 @@ def but_for_causes(scm: SCM, worlds: Mapping[str, Any] | pd.DataFrame, outcome: 
     """
     frame, _ = _as_frame(scm, worlds)
     if outcome not in scm.nodes:
-        raise ValueError(f"unknown outcome {outcome!r}; the model has variables {scm.nodes}")
+        raise UnknownNameError(f"unknown outcome {outcome!r}; the model has variables {scm.nodes}")
     if candidates is None:
         candidates = [c for c in frame.columns if c != outcome and np.isin(frame[c].to_numpy(), (0, 1)).all()]
     candidates = list(candidates)
     if outcome not in frame:
-        raise ValueError(f"the outcome {outcome!r} must be observed in the worlds")
+        raise UnknownNameError(f"the outcome {outcome!r} must be observed in the worlds")
     for c in candidates:
         if c not in frame:
-            raise ValueError(f"candidate {c!r} is not observed in the worlds")
+            raise UnknownNameError(f"candidate {c!r} is not observed in the worlds")
     noise = {k: noise_k.to_numpy() for k, noise_k in abduct(scm, frame).items()}
     result = {}
     for c in candidates:

@@ -4,6 +4,8 @@ A causal DAG here is a :class:`networkx.DiGraph` whose nodes may carry the
 attribute ``latent=True`` (unobserved variables, drawn dashed). networkx does
 the graph algorithms (``nx.is_d_separator``, ``nx.topological_sort``); this module
 only adds validation with messages a learner can act on, and a layered drawing.
+A malformed graph raises :class:`~causalcourse.errors.CourseError`; a node name that is not
+in the graph raises :class:`~causalcourse.errors.UnknownNameError`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 
 import networkx as nx
+
+from causalcourse.errors import CourseError, UnknownNameError
 
 __all__ = ["dag", "check_acyclic", "check_nodes", "latent_nodes", "layered_positions", "draw_dag"]
 
@@ -27,7 +31,8 @@ def dag(
     ``nodes`` optionally declares the variables up front: then an edge that names
     an undeclared variable is an error (this catches typos such as ``"Smokng"``),
     and isolated variables can be included. ``latent`` marks unobserved variables.
-    Raises ``ValueError`` naming the self-loop, the cycle or the unknown node.
+    Raises :class:`~causalcourse.errors.CourseError` naming the self-loop or the cycle, and
+    :class:`~causalcourse.errors.UnknownNameError` naming an unknown node.
 
     Example
     -------
@@ -40,7 +45,7 @@ def dag(
     edge_list = list(edges)
     for edge in edge_list:
         if not (isinstance(edge, tuple | list) and len(edge) == 2):
-            raise ValueError(f"an edge must be a (cause, effect) pair, got {edge!r}")
+            raise CourseError(f"an edge must be a (cause, effect) pair, got {edge!r}")
     graph = nx.DiGraph()
     declared = None if nodes is None else list(nodes)
     if declared is not None:
@@ -49,13 +54,13 @@ def dag(
         for cause, effect in edge_list:
             for node in (cause, effect):
                 if node not in known:
-                    raise ValueError(
+                    raise UnknownNameError(
                         f"unknown node {node!r} in edge ({cause!r}, {effect!r}); "
                         f"declared nodes are {sorted(map(str, known))}"
                     )
     for cause, effect in edge_list:
         if cause == effect:
-            raise ValueError(f"self-loop on node {cause!r}: a variable cannot cause itself")
+            raise CourseError(f"self-loop on node {cause!r}: a variable cannot cause itself")
         graph.add_edge(cause, effect)
     check_acyclic(graph)
     latent_list = list(latent)
@@ -67,29 +72,28 @@ def dag(
 
 
 def check_acyclic(graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic") -> None:
-    """Raise ``ValueError`` naming one cycle of ``graph``, if it has any.
+    """Raise :class:`~causalcourse.errors.CourseError` naming one cycle of ``graph``, if it has any.
 
     Example
     -------
     >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))
     Traceback (most recent call last):
     ...
-    ValueError: the graph has a cycle: A -> B -> A; a causal DAG must be acyclic
+    causalcourse.errors.CourseError: the graph has a cycle: A -> B -> A; a causal DAG must be acyclic
     """
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return
     path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
-    raise ValueError(f"{what} a cycle: {path}; {rule}")
+    raise CourseError(f"{what} a cycle: {path}; {rule}")
 
 
 def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> None:
-    """Raise ``ValueError`` if any of ``names`` is not a node of ``graph``.
+    """Raise :class:`~causalcourse.errors.UnknownNameError` if any of ``names`` is not a node.
 
     Use it at the top of any function that takes node names from a user, so the
-    error names the offending node instead of surfacing as a ``KeyError`` deep
-    inside networkx.
+    error names the offending node instead of surfacing deep inside networkx.
 
     Example
     -------
@@ -98,7 +102,7 @@ def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> 
     known = set(graph.nodes)
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}")
+            raise UnknownNameError(f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}")
 
 
 def latent_nodes(graph: nx.DiGraph) -> list[str]:
@@ -126,7 +130,7 @@ def layered_positions(graph: nx.DiGraph, horizontal: bool = True) -> dict[str, t
     True
     """
     if not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("layered_positions needs a DAG; build it with causalcourse.graphs.dag")
+        raise CourseError("layered_positions needs a DAG; build it with causalcourse.graphs.dag")
     pos: dict[str, tuple[float, float]] = {}
     order: dict[str, float] = {}
     for depth, layer in enumerate(nx.topological_generations(graph)):

@@ -26,7 +26,9 @@ from causalcourse.design import (
     shd_to,
     structure_mcmc,
 )
-from causalcourse.design import _sample_params, _subset_table
+from causalcourse.errors import CourseError, UnknownNameError
+from causalcourse.design import sample_parameters as _sample_params
+from causalcourse.design import subset_table as _subset_table
 
 
 # --- enumeration and graph helpers -------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_intervened_samples_leave_the_node_term_only() -> None:
 def test_bge_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="alpha_w must exceed"):
         bge_log_marginal(np.zeros((3, 2)), enumerate_dags(2), alpha_w=2.5)
-    with pytest.raises(ValueError, match="2 nodes but the data have 3"):
+    with pytest.raises(ValueError, match=r"shape \(K, 3, 3\) for data on 3 variables"):
         bge_log_marginal(np.zeros((3, 3)), enumerate_dags(2))
     with pytest.raises(ValueError, match="NaN"):
         Evidence.from_data(np.array([[np.nan, 1.0]]))
@@ -180,8 +182,23 @@ def test_structure_model_names_bad_nodes() -> None:
         StructureModel(("A", "B"), edge_probs={("A", "B"): 1.7})
     with pytest.raises(ValueError, match="1 to 5 distinct"):
         StructureModel(("A", "A"))
-    with pytest.raises(KeyError, match="unknown node 'Z'"):
+    with pytest.raises(UnknownNameError, match="intervention target 'Z' is not in the model"):
         StructureModel(("A", "B")).observe(np.zeros((2, 2)), ["Z"])
+
+
+def test_observe_names_a_missing_column_or_a_wrong_width_first() -> None:
+    import pandas as pd
+
+    model = StructureModel(("A", "B", "C"))
+    frame = pd.DataFrame({"A": [0.1, 0.2], "B": [0.3, 0.4]})
+    with pytest.raises(UnknownNameError, match="column 'C' is not in the data"):
+        model.observe(frame)
+    with pytest.raises(CourseError, match=r"one column per node \['A', 'B', 'C'\].*got shape \(2, 2\)"):
+        model.observe(frame.to_numpy())
+    with pytest.raises(CourseError, match="got shape"):
+        model.observe(np.zeros(3))
+    extra = frame.assign(C=[0.5, 0.6], D=["x", "y"])       # other columns are ignored
+    assert model.observe(extra).evidence.count.tolist() == [2, 2, 2]
 
 
 def test_graph_posterior_summaries() -> None:
