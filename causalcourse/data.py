@@ -5,7 +5,9 @@ citation) and a ``SHA256SUMS`` manifest in the format of ``sha256sum``
 (``<hex digest>  <file name>`` per line), so ``sha256sum -c SHA256SUMS`` and
 :func:`verify_manifest` check the same thing. Loaders call :func:`verified_path`
 before they read a file, so a missing or altered file fails with a message that
-names it instead of producing quietly wrong numbers.
+names it instead of producing quietly wrong numbers: a missing file raises
+:class:`MissingFileError` (an :class:`~causalcourse.errors.UnknownNameError` that is also a
+``FileNotFoundError``), an altered one :class:`~causalcourse.errors.CourseError`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,21 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "sha256_file", "read_manifest", "verify_manifest", "verify_all", "verified_path"]
+import numpy as np
+import pandas as pd
+
+from causalcourse.errors import CourseError, UnknownNameError
+
+__all__ = ["MissingFileError", "data_dir", "sha256_file", "read_manifest", "verify_manifest",
+           "verify_all", "verified_path"]
 
 MANIFEST = "SHA256SUMS"
+
+
+class MissingFileError(UnknownNameError, FileNotFoundError):
+    """A data file or manifest that is not there (also a ``FileNotFoundError``)."""
+
+    __str__ = BaseException.__str__  # print the message as written
 
 
 def data_dir() -> Path:
@@ -49,7 +63,7 @@ def sha256_file(path: Path | str) -> str:
 
 
 def read_manifest(manifest: Path | str) -> dict[str, str]:
-    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise ``ValueError``.
+    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise ``CourseError``.
 
     Example
     -------
@@ -61,7 +75,7 @@ def read_manifest(manifest: Path | str) -> dict[str, str]:
     """
     manifest = Path(manifest)
     if not manifest.is_file():
-        raise FileNotFoundError(f"data manifest {manifest} is missing")
+        raise MissingFileError(f"data manifest {manifest} is missing")
     entries: dict[str, str] = {}
     for number, line in enumerate(manifest.read_text().splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -69,7 +83,9 @@ def read_manifest(manifest: Path | str) -> dict[str, str]:
         parts = line.split(maxsplit=1)
         digest = parts[0].lower()
         if len(parts) != 2 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ValueError(f"{manifest}, line {number}: expected '<sha256 hex>  <file name>', got {line!r}")
+            raise CourseError(
+                f"{manifest}, line {number}: expected '<sha256 hex>  <file name>', got {line!r}"
+            )
         entries[parts[1].strip().lstrip("*")] = digest
     return entries
 
@@ -125,8 +141,9 @@ def verify_all(root: Path | str | None = None) -> tuple[int, list[str]]:
 def verified_path(relative: str, root: Path | str | None = None) -> Path:
     """Path of a shipped data file after checking it against its folder's manifest.
 
-    Raises ``FileNotFoundError`` if the file or manifest is missing and
-    ``ValueError`` if the file's SHA-256 differs from the recorded one.
+    Raises :class:`MissingFileError` (a ``FileNotFoundError``) if the file or manifest is
+    missing and :class:`~causalcourse.errors.CourseError` (a ``ValueError``) if the file's
+    SHA-256 differs from the recorded one.
 
     Example
     -------
@@ -139,14 +156,14 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     root = Path(root) if root is not None else data_dir()
     path = root / relative
     if not path.is_file():
-        raise FileNotFoundError(f"data file {path} is missing; restore it from the course repository")
+        raise MissingFileError(f"data file {path} is missing; restore it from the course repository")
     manifest = path.parent / MANIFEST
     recorded = read_manifest(manifest)
     if path.name not in recorded:
-        raise ValueError(f"{path.name} is not listed in {manifest}; add its SHA-256 there")
+        raise UnknownNameError(f"{path.name} is not listed in {manifest}; add its SHA-256 there")
     actual = sha256_file(path)
     if actual != recorded[path.name]:
-        raise ValueError(
+        raise CourseError(
             f"data file {path} is altered or corrupt: its SHA-256 is {actual[:12]}…, "
             f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course repository"
         )
@@ -155,7 +172,7 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
 
 # --- Sachs et al. (2005) flow-cytometry data (chapter 07) ---------------------------------
 
-__all__ += ["SACHS_NAMES", "load_sachs"]
+__all__ += ["SACHS_NAMES", "sachs_conditions", "load_sachs"]
 
 #: Column names of the shipped file (as in cdt 0.6.0) -> the protein names of the consensus graph.
 SACHS_NAMES: dict[str, str] = {
@@ -164,9 +181,14 @@ SACHS_NAMES: dict[str, str] = {
 }
 
 
-def _sachs_conditions(root: Path | str | None = None) -> "pd.DataFrame":
-    import pandas as pd
+def sachs_conditions(root: Path | str | None = None) -> pd.DataFrame:
+    """The documented row blocks of the Sachs data: one row per condition, with its target(s).
 
+    Example
+    -------
+    >>> sachs_conditions().loc[0, "condition"]
+    'CD3/CD28'
+    """
     return pd.read_csv(verified_path("sachs/conditions.csv", root), keep_default_na=False)
 
 
@@ -174,7 +196,7 @@ def load_sachs(
     log: bool = False,
     conditions: str | list[str] | None = None,
     root: Path | str | None = None,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus ``condition``.
 
     Columns are renamed to the protein names of the consensus graph (Raf, Mek, Plcg,
@@ -182,7 +204,8 @@ def load_sachs(
     is added from the documented row blocks in ``data/sachs/conditions.csv``.
     ``log=True`` takes natural logarithms (every raw value is ≥ 1). ``conditions``
     keeps only the named condition(s). Both files are checked against
-    ``data/sachs/SHA256SUMS`` first; an unknown condition raises ``KeyError``.
+    ``data/sachs/SHA256SUMS`` first; an unknown condition raises
+    :class:`~causalcourse.errors.UnknownNameError` before the data are read.
 
     Example
     -------
@@ -190,27 +213,27 @@ def load_sachs(
     >>> cells.shape, list(cells.columns[:3])
     ((853, 12), ['Raf', 'Mek', 'Plcg'])
     """
-    import numpy as np
-    import pandas as pd
-
-    raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
-    if list(raw.columns) != list(SACHS_NAMES):
-        raise ValueError(f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; expected {list(SACHS_NAMES)}")
-    blocks = _sachs_conditions(root)
-    sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
-    if blocks["first_row"].iloc[0] != 0 or sum(sizes) != len(raw) or sizes != blocks["n_cells"].tolist():
-        raise ValueError(f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data")
-    cells = raw.rename(columns=SACHS_NAMES)
-    if log:
-        if (cells <= 0).any().any():
-            raise ValueError("sachs data has non-positive values; cannot take logarithms")
-        cells = np.log(cells)
+    blocks = sachs_conditions(root)
     labels = blocks["condition"].tolist()
-    cells["condition"] = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
+    wanted = None
     if conditions is not None:
         wanted = [conditions] if isinstance(conditions, str) else list(conditions)
         for name in wanted:
             if name not in labels:
-                raise KeyError(f"unknown Sachs condition {name!r}; conditions are {labels}")
+                raise UnknownNameError(f"unknown Sachs condition {name!r}; conditions are {labels}")
+    raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
+    if list(raw.columns) != list(SACHS_NAMES):
+        raise CourseError(f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; "
+                          f"expected {list(SACHS_NAMES)}")
+    sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
+    if blocks["first_row"].iloc[0] != 0 or sum(sizes) != len(raw) or sizes != blocks["n_cells"].tolist():
+        raise CourseError(f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data")
+    cells = raw.rename(columns=SACHS_NAMES)
+    if log:
+        if (cells <= 0).any().any():
+            raise CourseError("sachs data has non-positive values; cannot take logarithms")
+        cells = np.log(cells)
+    cells["condition"] = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
+    if wanted is not None:
         cells = cells[cells["condition"].isin(wanted)].reset_index(drop=True)
     return cells
