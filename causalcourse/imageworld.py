@@ -9,6 +9,11 @@ colours the hair, glasses draw frames, smile bends the mouth — while the nuisa
 (skin tone, background colour, pixel noise) touches the rest. Because the noise of every
 face is returned, the true counterfactual image of any edit is known
 (:func:`counterfactual`), which is what lets the chapter grade learned edits exactly.
+
+The attribute SCM is a :class:`causalcourse.scm.SCM` (:data:`ATTRIBUTE_SCM`; glasses is a
+:func:`~causalcourse.scm.bernoulli_threshold` of age): sampling, ``do`` and replaying a
+face's noise are the SCM's. An unknown attribute raises
+:class:`~causalcourse.errors.UnknownNameError`.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from collections.abc import Mapping
 import networkx as nx
 import numpy as np
 
-from causalcourse.graphs import dag
+from causalcourse.errors import CourseError, UnknownNameError
+from causalcourse.scm import SCM, Mechanism, bernoulli_threshold, normal, uniform
 
 __all__ = [
-    "ATTRIBUTES", "SIZE", "causal_graph", "descendants", "sample_noise", "attributes_from_noise",
+    "ATTRIBUTES", "ATTRIBUTE_SCM", "SIZE", "causal_graph", "descendants", "sample_noise", "attributes_from_noise",
     "render", "owned_masks", "edit_region", "sample_faces", "counterfactual",
     "glasses_counterfactual_probability",
 ]
@@ -32,6 +38,17 @@ NOISE_KEYS = ("age", "u_hair", "u_glasses", "smile", "skin", "background", "pixe
 HAIR_SLOPE, HAIR_NOISE = 4.0, 0.8          # hair = sigmoid(4 (age - 0.5) + 0.8 u_hair)
 GLASSES_BASE, GLASSES_SLOPE = 0.1, 0.75    # glasses = [u_glasses < 0.1 + 0.75 age]
 PIXEL_NOISE = 0.02
+
+#: The attribute SCM; its noise variables are the noise keys ``age``, ``u_hair``,
+#: ``u_glasses`` and ``smile`` (under the attributes' names).
+ATTRIBUTE_SCM = SCM({
+    "age": ((), lambda u: u, uniform(0.0, 1.0)),
+    "hair": (("age",), lambda age, u: 1 / (1 + np.exp(-(HAIR_SLOPE * (age - 0.5) + HAIR_NOISE * u))),
+             normal()),
+    "glasses": bernoulli_threshold(("age",), lambda age: GLASSES_BASE + GLASSES_SLOPE * age),
+    "smile": ((), lambda u: u, uniform(-1.0, 1.0)),
+})
+_NOISE_OF = {"age": "age", "hair": "u_hair", "glasses": "u_glasses", "smile": "smile"}
 
 _YY, _XX = np.mgrid[0:SIZE, 0:SIZE].astype(float)
 _HEAD = ((_YY - 18) / 12.5) ** 2 + ((_XX - 16) / 10.5) ** 2 <= 1
@@ -64,7 +81,7 @@ def causal_graph() -> nx.DiGraph:
     >>> sorted(causal_graph().edges)
     [('age', 'glasses'), ('age', 'hair')]
     """
-    return dag([("age", "hair"), ("age", "glasses")], nodes=ATTRIBUTES)
+    return ATTRIBUTE_SCM.graph
 
 
 def descendants(attribute: str) -> list[str]:
@@ -78,7 +95,7 @@ def descendants(attribute: str) -> list[str]:
     (['age', 'hair', 'glasses'], ['glasses'])
     """
     if attribute not in ATTRIBUTES:
-        raise KeyError(f"unknown attribute {attribute!r}; the attributes are {list(ATTRIBUTES)}")
+        raise UnknownNameError(f"unknown attribute {attribute!r}; the attributes are {list(ATTRIBUTES)}")
     below = nx.descendants(causal_graph(), attribute) | {attribute}
     return [a for a in ATTRIBUTES if a in below]
 
@@ -97,7 +114,7 @@ def sample_noise(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     ((5, 3, 32, 32), (5,))
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+        raise CourseError(f"n must be a positive integer, got {n!r}")
     return {
         "age": rng.uniform(0.0, 1.0, n),
         "u_hair": rng.standard_normal(n),
@@ -127,19 +144,20 @@ def attributes_from_noise(noise: Mapping[str, np.ndarray],
     do = dict(do or {})
     for name in do:
         if name not in ATTRIBUTES:
-            raise KeyError(f"cannot intervene on unknown attribute {name!r}; the attributes are {list(ATTRIBUTES)}")
+            raise UnknownNameError(f"cannot intervene on unknown attribute {name!r}; "
+                                   f"the attributes are {list(ATTRIBUTES)}")
+    missing = [key for key in _NOISE_OF.values() if key not in noise]
+    if missing:
+        raise UnknownNameError(f"the noise lacks {missing}; draw it with sample_noise")
     n = len(noise["age"])
 
-    def value(name: str, mechanism: np.ndarray) -> np.ndarray:
-        if name in do:
-            return np.broadcast_to(np.asarray(do[name], dtype=float), (n,)).copy()
-        return mechanism
+    def setting(value: float | np.ndarray) -> Mechanism:
+        values = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+        return Mechanism((), lambda: values)
 
-    age = value("age", np.asarray(noise["age"], dtype=float))
-    hair = value("hair", 1 / (1 + np.exp(-(HAIR_SLOPE * (age - 0.5) + HAIR_NOISE * noise["u_hair"]))))
-    glasses = value("glasses", (noise["u_glasses"] < GLASSES_BASE + GLASSES_SLOPE * age).astype(float))
-    smile = value("smile", np.asarray(noise["smile"], dtype=float))
-    return {"age": age, "hair": hair, "glasses": glasses, "smile": smile}
+    model = ATTRIBUTE_SCM.do({name: setting(v) for name, v in do.items()}) if do else ATTRIBUTE_SCM
+    frame = model.sample(noise={name: np.asarray(noise[key]) for name, key in _NOISE_OF.items()})
+    return {name: frame[name].to_numpy(dtype=float) for name in ATTRIBUTES}
 
 
 def _lerp(pair: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -165,7 +183,7 @@ def render(attributes: Mapping[str, np.ndarray], noise: Mapping[str, np.ndarray]
     """
     missing = [a for a in ATTRIBUTES if a not in attributes]
     if missing:
-        raise KeyError(f"render needs every attribute; missing {missing}")
+        raise UnknownNameError(f"render needs every attribute; missing {missing}")
     n = len(attributes["age"])
     img = np.where(_HEAD, _lerp(SKIN, noise["skin"]), _lerp(BACKGROUND, noise["background"]))
     img = np.where(_HAIR, _lerp(HAIR_COLOUR, attributes["hair"]), img)

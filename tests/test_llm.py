@@ -141,6 +141,14 @@ def test_ground_truth_matches_simulation_of_the_scm_class(questions) -> None:
         assert abs(simulated - q.value) < 0.012, (kind, shape, q.value, simulated)
 
 
+def test_binary_scm_to_scm_is_the_threshold_model(questions) -> None:
+    """BinarySCM.to_scm (bernoulli_threshold, flat tables) equals the hand-written mechanisms."""
+    for q in questions[::7]:
+        ours = true_model(q).to_scm().sample(2000, seed=5)
+        theirs = _simulation_scm(q).sample(2000, seed=5)
+        pd.testing.assert_frame_equal(ours[theirs.columns], theirs)
+
+
 def test_true_model_reproduces_the_stated_numbers(questions) -> None:
     for q in questions[::5]:
         model = true_model(q)
@@ -194,7 +202,7 @@ def test_engine_errors_name_the_problem(questions) -> None:
 def test_wilson_and_tables() -> None:
     low, high = wilson_interval(0, 10)
     assert low == pytest.approx(0, abs=1e-12) and 0.2 < high < 0.35
-    with pytest.raises(ValueError, match="n must be positive"):
+    with pytest.raises(ValueError, match="trials must be a positive whole number"):
         wilson_interval(0, 0)
     results = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [True, False, True, True],
                             "failed": [False, True, False, False]})

@@ -11,7 +11,15 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from causalcourse.llm.benchmark import TEMPLATES, THRESHOLD, Question, _decide, prob, solve, stated_joint
+from causalcourse.llm.benchmark import (
+    TEMPLATES,
+    THRESHOLD,
+    Question,
+    decide,
+    prob,
+    solve,
+    stated_joint,
+)
 
 __all__ = ["Answer", "Answerer", "AssociationalAnswerer", "CommonsenseAnswerer", "CausalEngineAnswerer"]
 
@@ -100,7 +108,7 @@ class AssociationalAnswerer:
                 value = prob(order, joint, y, {x: 1}) - prob(order, joint, y, {x: 0})
         except (ValueError, KeyError) as error:
             return Answer(yes=None, error=f"associational: {error}")
-        return Answer(yes=_decide(value, THRESHOLD.get(kind, 0.0), pol), value=value)
+        return Answer(yes=decide(value, THRESHOLD.get(kind, 0.0), pol), value=value)
 
 
 def _default_beliefs() -> dict[tuple[str, str], int]:

@@ -25,14 +25,18 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
+from causalcourse.errors import CourseError, UnknownNameError
+from causalcourse.identification import identify_y0
 from causalcourse.llm.exact import BinarySCM, is_backdoor_set, observed_graph
 
 __all__ = ["Question", "SHAPES", "QUERIES", "VARIANTS", "TEMPLATES", "generate_benchmark", "solve",
-           "stated_joint", "prob", "adjustment_formula", "true_model", "to_jsonl", "read_jsonl"]
+           "decide", "evaluate_estimand", "stated_joint", "prob", "adjustment_formula",
+           "true_model", "to_jsonl", "read_jsonl"]
 
 SHAPES: dict[str, list[tuple[str, str]]] = {
     "chain": [("X", "M"), ("M", "Y")],
@@ -107,7 +111,8 @@ def stated_joint(spec: Mapping) -> tuple[list[str], dict[tuple[int, ...], float]
     """Joint distribution of the observed variables implied by the stated probabilities.
 
     Each stated number is P(variable = yes | given); a variable's ``given`` sets must all name
-    the same variables. Raises ``ValueError`` naming a variable whose probabilities are missing.
+    the same variables. Raises :class:`~causalcourse.errors.CourseError` naming a variable
+    whose probabilities are missing.
 
     Example
     -------
@@ -122,10 +127,10 @@ def stated_joint(spec: Mapping) -> tuple[list[str], dict[tuple[int, ...], float]
     for entry in spec.get("numbers", []):
         v, given, p = str(entry["variable"]), dict(entry.get("given") or {}), float(entry["p"])
         if not 0 <= p <= 1:
-            raise ValueError(f"probability {p} for {v!r} is not in [0, 1]")
+            raise CourseError(f"probability {p} for {v!r} is not in [0, 1]")
         keys = tuple(sorted(given))
         if conds.setdefault(v, keys) != keys:
-            raise ValueError(f"the probabilities of {v!r} condition on different variables: "
+            raise CourseError(f"the probabilities of {v!r} condition on different variables: "
                              f"{list(conds[v])} and {list(keys)}")
         tables.setdefault(v, {})[tuple(int(given[k]) for k in keys)] = p
     deps = nx.DiGraph()
@@ -133,10 +138,10 @@ def stated_joint(spec: Mapping) -> tuple[list[str], dict[tuple[int, ...], float]
     for v, keys in conds.items():
         for k in keys:
             if k not in tables:
-                raise ValueError(f"{v!r} is conditioned on {k!r}, whose probability is never stated")
+                raise CourseError(f"{v!r} is conditioned on {k!r}, whose probability is never stated")
             deps.add_edge(k, v)
     if not nx.is_directed_acyclic_graph(deps):
-        raise ValueError("the stated probabilities condition in a circle")
+        raise CourseError("the stated probabilities condition in a circle")
     order = list(nx.lexicographical_topological_sort(deps))
     joint: dict[tuple[int, ...], float] = {}
     for values in itertools.product((0, 1), repeat=len(order)):
@@ -145,7 +150,7 @@ def stated_joint(spec: Mapping) -> tuple[list[str], dict[tuple[int, ...], float]
         for v in order:
             key = tuple(row[k] for k in conds[v])
             if key not in tables[v]:
-                raise ValueError(f"no probability stated for {v!r} given "
+                raise CourseError(f"no probability stated for {v!r} given "
                                  f"{dict(zip(conds[v], key))}")
             p *= tables[v][key] if row[v] else 1 - tables[v][key]
         joint[values] = p
@@ -162,7 +167,7 @@ def prob(order: Sequence[str], joint: Mapping[tuple, float], y: str, given: Mapp
     """
     for name in [y, *(given or {})]:
         if name not in order:
-            raise KeyError(f"unknown variable {name!r}; the story has {list(order)}")
+            raise UnknownNameError(f"unknown variable {name!r}; the story has {list(order)}")
     idx = {v: i for i, v in enumerate(order)}
     num = den = 0.0
     for values, p in joint.items():
@@ -170,7 +175,7 @@ def prob(order: Sequence[str], joint: Mapping[tuple, float], y: str, given: Mapp
             den += p
             num += p * values[idx[y]]
     if den <= 0:
-        raise ValueError(f"cannot condition on {dict(given or {})}: it has probability zero")
+        raise CourseError(f"cannot condition on {dict(given or {})}: it has probability zero")
     return num / den
 
 
@@ -198,31 +203,74 @@ def adjustment_formula(order: Sequence[str], joint: Mapping[tuple, float], x: st
     return total
 
 
-def _frontdoor(order, joint, x, m, y) -> float:
-    def p_do(xv: int) -> float:
-        out = 0.0
-        for mv in (0, 1):
-            pm = prob(order, joint, m, {x: xv})
-            pm = pm if mv else 1 - pm
-            px1 = prob(order, joint, x)
-            out += pm * sum((px1 if xp else 1 - px1) * prob(order, joint, y, {x: xp, m: mv}) for xp in (0, 1))
-        return out
-    return p_do(1) - p_do(0)
+def evaluate_estimand(expression: Any, order: Sequence[str], joint: Mapping[tuple, float],
+                      values: Mapping[str, int]) -> float:
+    """The value of a y0 estimand on a joint table of binary variables.
+
+    ``expression`` is what :func:`causalcourse.identification.identify_y0` returns (sums,
+    products, fractions and probabilities of observed variables); ``values`` sets its free
+    variables (e.g. the treatment and the outcome); each ``Sum`` binds its own variables
+    and runs over their values 0 and 1.
+
+    Example
+    -------
+    >>> from causalcourse.identification import identify_y0
+    >>> from causalcourse.llm.exact import observed_graph
+    >>> order, joint = ["Z", "X", "Y"], {(z, x, y): 0.125 for z in (0, 1) for x in (0, 1) for y in (0, 1)}
+    >>> estimand = identify_y0(observed_graph([("Z", "X"), ("Z", "Y"), ("X", "Y")]), "X", "Y")
+    >>> evaluate_estimand(estimand, order, joint, {"X": 1, "Y": 1})
+    0.5
+    """
+    from y0.dsl import Fraction, One, Probability, Product, Sum, Zero
+
+    index = {v: i for i, v in enumerate(order)}
+
+    def mass(fixed: Mapping[str, int]) -> float:
+        return sum(p for row, p in joint.items() if all(row[index[k]] == v for k, v in fixed.items()))
+
+    def value(e: Any, assign: Mapping[str, int]) -> float:
+        if isinstance(e, Sum):
+            names = [str(v) for v in e.ranges]
+            return sum(value(e.expression, {**assign, **dict(zip(names, bits, strict=True))})
+                       for bits in itertools.product((0, 1), repeat=len(names)))
+        if isinstance(e, Product):
+            out = 1.0
+            for term in e.expressions:
+                out *= value(term, assign)
+            return out
+        if isinstance(e, Fraction):
+            return value(e.numerator, assign) / value(e.denominator, assign)
+        if isinstance(e, One):
+            return 1.0
+        if isinstance(e, Zero):
+            return 0.0
+        if isinstance(e, Probability):
+            children = [str(v) for v in e.distribution.children]
+            parents = [str(v) for v in e.distribution.parents]
+            free = [v for v in children + parents if v not in assign]
+            if free:
+                raise CourseError(f"the estimand leaves {free} unset; give them in values")
+            unknown = [v for v in children + parents if v not in index]
+            if unknown:
+                raise UnknownNameError(f"the estimand names {unknown}, not in the table {list(order)}")
+            given = mass({v: assign[v] for v in parents})
+            if given <= 0:
+                raise CourseError(f"the estimand conditions on {parents}, which has probability zero")
+            return mass({v: assign[v] for v in children + parents}) / given
+        raise CourseError(f"cannot evaluate the y0 term {e} ({type(e).__name__})")
+
+    return float(value(expression, dict(values)))
 
 
-def _identified_ate(graph, order, joint, x, y) -> float:
-    others = [v for v in order if v not in (x, y)]
-    for size in range(len(others) + 1):
-        for s in itertools.combinations(others, size):
-            if is_backdoor_set(graph, x, y, s):
-                return adjustment_formula(order, joint, x, y, list(s))
-    for m in others:
-        cut = graph.copy()
-        cut.remove_node(m)
-        if (nx.has_path(graph, x, m) and not nx.has_path(cut, x, y) and is_backdoor_set(graph, x, m, [])
-                and is_backdoor_set(graph, m, y, [x])):
-            return _frontdoor(order, joint, x, m, y)
-    raise ValueError(f"the effect of {x!r} on {y!r} is not identified by adjustment or the front-door formula")
+def _identified_ate(graph: nx.DiGraph, order: Sequence[str], joint: Mapping[tuple, float],
+                    x: str, y: str) -> float:
+    """P(y=1 | do(x=1)) - P(y=1 | do(x=0)) from y0's estimand of the stated graph."""
+    estimand = identify_y0(graph, x, y)
+    if estimand is None:
+        raise CourseError(f"the effect of {x!r} on {y!r} is not identified from the stated graph "
+                          "(y0's ID algorithm finds no estimand)")
+    return (evaluate_estimand(estimand, order, joint, {x: 1, y: 1})
+            - evaluate_estimand(estimand, order, joint, {x: 0, y: 1}))
 
 
 def _scm_from_mechanisms(spec: Mapping, order: Sequence[str]) -> BinarySCM:
@@ -235,7 +283,7 @@ def _scm_from_mechanisms(spec: Mapping, order: Sequence[str]) -> BinarySCM:
         table = {tuple(int(e["given"][k]) for k in ps): float(e["p"]) for e in spec["numbers"]
                  if e["variable"] == v and set(e.get("given") or {}) == set(ps)}
         if len(table) != 2 ** len(ps):
-            raise ValueError(f"the numbers for {v!r} are not its mechanism given its causes {ps}")
+            raise CourseError(f"the numbers for {v!r} are not its mechanism given its causes {ps}")
         probs[v] = [table[c] for c in itertools.product((0, 1), repeat=len(ps))]
         parents[v] = ps
     return BinarySCM(parents, probs)
@@ -244,10 +292,12 @@ def _scm_from_mechanisms(spec: Mapping, order: Sequence[str]) -> BinarySCM:
 def solve(spec: Mapping) -> tuple[bool, float]:
     """The causal engine: the yes/no answer and the value of ``spec['query']``, from the spec alone.
 
-    Rung 1 reads the stated joint; rung 2 identifies the effect (backdoor adjustment, else the
-    front-door formula) or checks the backdoor criterion; rung 3 needs the numbers to be the
+    Rung 1 reads the stated joint; rung 2 identifies the effect with y0's ID algorithm and
+    evaluates its estimand on the stated joint (:func:`evaluate_estimand`), or checks the
+    backdoor criterion for a proposed adjustment set; rung 3 needs the numbers to be the
     mechanisms of a model without hidden confounders, and enumerates its response types.
-    Raises ``ValueError``/``KeyError`` when the spec does not determine the answer.
+    Raises :class:`~causalcourse.errors.CourseError` when the spec does not determine the
+    answer and :class:`~causalcourse.errors.UnknownNameError` for a name it does not state.
 
     Example
     -------
@@ -255,18 +305,25 @@ def solve(spec: Mapping) -> tuple[bool, float]:
     >>> solve(q.spec)[0] == q.answer
     True
     """
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("query"), Mapping):
+        raise UnknownNameError("the spec has no 'query' object (keys: type, treatment, outcome, ...)")
     q = spec["query"]
+    for key in ("type", "outcome"):
+        if key not in q:
+            raise UnknownNameError(f"the query has no {key!r}; it has {sorted(q)}")
     kind, y = q["type"], q["outcome"]
     x, pol = q.get("treatment"), int(q.get("polarity", 1))
     order, joint = stated_joint(spec)
     for pair in [*spec.get("edges", []), *spec.get("confounded", [])]:
         for name in pair:
             if name not in order:
-                raise KeyError(f"the graph names {name!r}, but the story states no probability for it")
+                raise UnknownNameError(f"the graph names {name!r}, but the story states no probability "
+                                       "for it")
     graph = observed_graph(spec.get("edges", []), spec.get("confounded", []), order)
     for name in (x, y, q.get("mediator"), *(q.get("adjust") or [])):
         if name is not None and name not in order:
-            raise KeyError(f"the query names {name!r}, which is not a variable of the story {order}")
+            raise UnknownNameError(f"the query names {name!r}, which is not a variable of the story "
+                                   f"{order}")
     if kind == "marginal":
         value = prob(order, joint, y)
     elif kind == "conditional":
@@ -278,17 +335,29 @@ def solve(spec: Mapping) -> tuple[bool, float]:
         return is_backdoor_set(graph, x, y, adjust), adjustment_formula(order, joint, x, y, adjust)
     elif kind in ("ett", "nde", "nie", "counterfactual"):
         if spec.get("confounded") or not spec.get("mechanisms"):
-            raise ValueError(f"a {kind} query needs the mechanisms of a model without hidden confounders")
+            raise CourseError(f"a {kind} query needs the mechanisms of a model without hidden confounders")
         model = _scm_from_mechanisms(spec, order)
         m = q.get("mediator")
         value = {"ett": lambda: model.ett(x, y), "counterfactual": lambda: model.counterfactual(x, y),
                  "nde": lambda: model.nde(x, m, y), "nie": lambda: model.nie(x, m, y)}[kind]()
     else:
-        raise ValueError(f"unknown query type {kind!r}")
-    return _decide(value, THRESHOLD.get(kind, 0.0), pol), value
+        raise UnknownNameError(f"unknown query type {kind!r}")
+    return decide(value, THRESHOLD.get(kind, 0.0), pol), value
 
 
-def _decide(value: float, threshold: float, polarity: int) -> bool:
+def decide(value: float, threshold: float, polarity: int) -> bool:
+    """The yes/no answer: does ``value`` exceed ``threshold`` in the asked direction?
+
+    ``polarity`` is 1 for "more / increase" and -1 for "less / decrease"; a value on the
+    threshold (within 1e-9) is "no".
+
+    Example
+    -------
+    >>> decide(0.2, 0.0, 1), decide(0.2, 0.0, -1), decide(0.5, 0.5, 1)
+    (True, False, False)
+    """
+    if polarity not in (1, -1):
+        raise CourseError(f"polarity must be 1 or -1, got {polarity!r}")
     return polarity * (value - threshold) > 1e-9
 
 
@@ -432,7 +501,7 @@ def _propose(rung, kind, variant, target, rng, qid) -> Question | None:
         gap = abs(value - threshold)
         if 1e-9 < gap < MARGIN:
             return None
-        answer = _decide(value, threshold, polarity)
+        answer = decide(value, threshold, polarity)
     if answer != target:
         return None
     numbers, mechanisms = _numbers(model, names)
@@ -466,15 +535,15 @@ def generate_benchmark(n_per_cell: int = 24, seed: int = 0, rungs: Iterable[int]
     (36, 18)
     """
     if n_per_cell < 1:
-        raise ValueError(f"n_per_cell must be at least 1, got {n_per_cell}")
+        raise CourseError(f"n_per_cell must be at least 1, got {n_per_cell}")
     rng = np.random.default_rng(seed)
     out = []
     for rung in rungs:
         if rung not in QUERIES:
-            raise ValueError(f"unknown rung {rung!r}; rungs are 1, 2 and 3")
+            raise UnknownNameError(f"unknown rung {rung!r}; rungs are 1, 2 and 3")
         for variant in variants:
             if variant not in VARIANTS:
-                raise ValueError(f"unknown story variant {variant!r}; variants are {VARIANTS}")
+                raise UnknownNameError(f"unknown story variant {variant!r}; variants are {VARIANTS}")
             kinds = QUERIES[rung]
             for i in range(n_per_cell):
                 kind, target = kinds[(i // 2) % len(kinds)], i % 2 == 0
@@ -520,7 +589,7 @@ def to_jsonl(questions: Iterable[Question], path: str | Path) -> Path:
 
 
 def read_jsonl(path: str | Path) -> list[Question]:
-    """Read questions written by :func:`to_jsonl`; a line that is not a question raises ``ValueError``.
+    """Read questions written by :func:`to_jsonl`; a line that is not a question raises ``CourseError``.
 
     Example
     -------
@@ -538,5 +607,5 @@ def read_jsonl(path: str | Path) -> list[Question]:
             d["answer"] = {"yes": True, "no": False}[d["answer"]]
             out.append(Question(**d))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}, line {number}: not a benchmark question ({error})") from None
+            raise CourseError(f"{path}, line {number}: not a benchmark question ({error})") from None
     return out

@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from causalcourse.errors import CourseError
 from causalcourse.llm.answerers import Answer
 from causalcourse.llm.benchmark import Question, solve
 
@@ -107,7 +108,7 @@ def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
     True
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+        raise CourseError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     text = question.prompt
     if strategy == "plain":
         text += "\nAnswer with one word: yes or no."
@@ -139,13 +140,13 @@ class OpenAICompatibleAnswerer:
                  timeout: float = 60.0, temperature: float = 0.0) -> None:
         base_url = base_url or os.environ.get("CAUSALCOURSE_LLM_URL")
         if not base_url:
-            raise ValueError("no model server: pass base_url or set CAUSALCOURSE_LLM_URL")
+            raise CourseError("no model server: pass base_url or set CAUSALCOURSE_LLM_URL")
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+            raise CourseError(f"base_url must start with http:// or https://, got {base_url!r}")
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+            raise CourseError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
         if not timeout > 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
+            raise CourseError(f"timeout must be positive, got {timeout!r}")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model or os.environ.get("CAUSALCOURSE_LLM_MODEL") or "default"
         self.strategy, self.timeout, self.temperature = strategy, float(timeout), float(temperature)
@@ -222,7 +223,7 @@ class OpenAICompatibleAnswerer:
         try:
             extracted = json.loads(match.group(0)) if match else None
             if not isinstance(extracted, dict):
-                raise ValueError("no JSON object in the reply")
+                raise CourseError("no JSON object in the reply")
         except (json.JSONDecodeError, ValueError) as error:
             return Answer(yes=None, error=f"translator: {error}", raw=reply)
         check = check_extraction(extracted, question.spec)

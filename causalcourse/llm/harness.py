@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm.answerers import Answerer
 from causalcourse.llm.benchmark import Question
+from causalcourse.uncertainty import proportion_interval
 
 __all__ = ["evaluate", "wilson_interval", "accuracy_table", "hallucination_rate", "plot_accuracy"]
 
@@ -50,19 +52,22 @@ def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_p
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95 % by default).
+    """Wilson score interval for a proportion (95 % by default), from statsmodels.
+
+    A thin wrapper of :func:`causalcourse.uncertainty.proportion_interval` (statsmodels'
+    ``proportion_confint``) at the level that ``z`` standard errors give.
 
     Example
     -------
     >>> tuple(round(v, 3) for v in wilson_interval(8, 10))
     (0.49, 0.943)
     """
-    if n <= 0:
-        raise ValueError(f"n must be positive, got {n}")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    from scipy.stats import norm
+
+    if not z > 0:
+        raise CourseError(f"z must be positive, got {z!r}")
+    interval = proportion_interval(successes, n, level=float(2 * norm.cdf(z) - 1))
+    return interval.low, interval.high
 
 
 def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> pd.DataFrame:
@@ -77,7 +82,8 @@ def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> p
     keys = ["answerer", *([by] if isinstance(by, str) else by)]
     missing = [k for k in keys if k not in results.columns]
     if missing:
-        raise KeyError(f"results have no column(s) {missing}; columns are {list(results.columns)}")
+        raise UnknownNameError(f"results have no column(s) {missing}; "
+                               f"columns are {list(results.columns)}")
     rows = []
     for group, part in results.groupby(keys, sort=True):
         n, k = len(part), int(part.correct.sum())
