@@ -75,8 +75,7 @@ __all__ = [
 
 
 #: P(Y = 1 | do(X = arm), D = d, B = b), indexed ``[arm, d, b]``; arm 0 is M1, arm 1 is M2.
-CASINO_PAYOUT: np.ndarray = np.array([[[0.1, 0.5], [0.4, 0.2]],
-                                      [[0.5, 0.1], [0.2, 0.4]]])
+CASINO_PAYOUT: np.ndarray = np.array([[[0.1, 0.5], [0.4, 0.2]], [[0.5, 0.1], [0.2, 0.4]]])
 CASINO_POLICIES: tuple[str, ...] = ("ts", "ts_intuition", "causal_ts")  # names of built-in policies
 
 
@@ -93,7 +92,9 @@ def argmax_random(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
-        raise CourseError(f"argmax_random works row by row on a 2-d array, got shape {values.shape}")
+        raise CourseError(
+            f"argmax_random works row by row on a 2-d array, got shape {values.shape}"
+        )
     values = np.where(np.isnan(values), -np.inf, values)
     top = values == values.max(axis=1, keepdims=True)
     return np.argmax(top * rng.random(values.shape), axis=1)
@@ -102,7 +103,9 @@ def argmax_random(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _check_payout(payout: np.ndarray) -> np.ndarray:
     payout = np.asarray(payout, dtype=float)
     if payout.shape != (2, 2, 2):
-        raise CourseError(f"payout table must have shape (arm, d, b) = (2, 2, 2), got {payout.shape}")
+        raise CourseError(
+            f"payout table must have shape (arm, d, b) = (2, 2, 2), got {payout.shape}"
+        )
     if np.any((payout < 0) | (payout > 1)):
         raise CourseError("payout probabilities must lie in [0, 1]")
     return payout
@@ -139,12 +142,15 @@ def casino_intuition(d: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
     """
     d, b = np.asarray(d), np.asarray(b)
     if d.shape != b.shape or not (np.isin(d, (0, 1)).all() and np.isin(b, (0, 1)).all()):
-        raise CourseError(f"d and b must be 0/1 arrays of one shape, got shapes {d.shape} and {b.shape}")
+        raise CourseError(
+            f"d and b must be 0/1 arrays of one shape, got shapes {d.shape} and {b.shape}"
+        )
     return (d != b).astype(int)
 
 
-def casino_rates(payout: np.ndarray = CASINO_PAYOUT, p_d: float = 0.5,
-                 p_b: float = 0.5) -> dict[str, float]:
+def casino_rates(
+    payout: np.ndarray = CASINO_PAYOUT, p_d: float = 0.5, p_b: float = 0.5
+) -> dict[str, float]:
     """Exact payout rates of the greedy casino under the policies the chapter compares.
 
     ``observational``: follow the intuition; ``do(M1)``/``do(M2)``: always play one machine;
@@ -160,7 +166,7 @@ def casino_rates(payout: np.ndarray = CASINO_PAYOUT, p_d: float = 0.5,
     payout = _check_payout(payout)
     _check_prob("p_d", p_d)
     _check_prob("p_b", p_b)
-    weight = np.outer([1 - p_d, p_d], [1 - p_b, p_b])           # P(d, b)
+    weight = np.outer([1 - p_d, p_d], [1 - p_b, p_b])  # P(d, b)
     d, b = np.meshgrid([0, 1], [0, 1], indexing="ij")
     intuition = casino_intuition(d, b)
     follow = np.where(intuition == 0, payout[0], payout[1])
@@ -198,8 +204,9 @@ class Policy(Protocol):
 
     def choose(self, context: np.ndarray | None = None) -> np.ndarray: ...
 
-    def update(self, arms: np.ndarray, rewards: np.ndarray,
-               context: np.ndarray | None = None) -> None: ...
+    def update(
+        self, arms: np.ndarray, rewards: np.ndarray, context: np.ndarray | None = None
+    ) -> None: ...
 
 
 class ThompsonSampling:
@@ -221,14 +228,15 @@ class ThompsonSampling:
 
     def start(self, n_runs: int, n_arms: int, rng: np.random.Generator) -> None:
         self.rng, self.runs = rng, np.arange(n_runs)
-        self.wins = np.ones((n_runs, n_arms))      # Beta counts, one row per run
+        self.wins = np.ones((n_runs, n_arms))  # Beta counts, one row per run
         self.losses = np.ones((n_runs, n_arms))
 
     def choose(self, context: np.ndarray | None = None) -> np.ndarray:
         return self.rng.beta(self.wins, self.losses).argmax(axis=1)
 
-    def update(self, arms: np.ndarray, rewards: np.ndarray,
-               context: np.ndarray | None = None) -> None:
+    def update(
+        self, arms: np.ndarray, rewards: np.ndarray, context: np.ndarray | None = None
+    ) -> None:
         self.wins[self.runs, arms] += rewards
         self.losses[self.runs, arms] += 1 - rewards
 
@@ -257,7 +265,7 @@ class ContextualThompson:
 
     def start(self, n_runs: int, n_arms: int, rng: np.random.Generator) -> None:
         self.rng, self.runs = rng, np.arange(n_runs)
-        self.wins = np.ones((n_runs, self.n_contexts, n_arms))   # [run, context, arm]
+        self.wins = np.ones((n_runs, self.n_contexts, n_arms))  # [run, context, arm]
         self.losses = np.ones((n_runs, self.n_contexts, n_arms))
 
     def _context(self, context: np.ndarray | None) -> np.ndarray:
@@ -269,8 +277,9 @@ class ContextualThompson:
         ctx = self._context(context)
         return self.rng.beta(self.wins[self.runs, ctx], self.losses[self.runs, ctx]).argmax(axis=1)
 
-    def update(self, arms: np.ndarray, rewards: np.ndarray,
-               context: np.ndarray | None = None) -> None:
+    def update(
+        self, arms: np.ndarray, rewards: np.ndarray, context: np.ndarray | None = None
+    ) -> None:
         ctx = self._context(context)
         self.wins[self.runs, ctx, arms] += rewards
         self.losses[self.runs, ctx, arms] += 1 - rewards
@@ -303,7 +312,7 @@ class CausalThompson(ContextualThompson):
         if n_arms != 2:
             raise CourseError(f"CausalThompson is defined for two arms, got n_arms={n_arms}")
         super().start(n_runs, n_arms, rng)
-        self.p_follow = np.full((n_runs, 2), 0.5)   # Q2 = P(y | x) per run and intuition
+        self.p_follow = np.full((n_runs, 2), 0.5)  # Q2 = P(y | x) per run and intuition
 
     def learn_from_log(self, contexts: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
         for ctx in (0, 1):
@@ -320,7 +329,8 @@ class CausalThompson(ContextualThompson):
         runs, other = self.runs, 1 - intuition
         theta = self.rng.beta(self.wins[runs, intuition], self.losses[runs, intuition])
         q1 = self.wins[runs, intuition, other] / (
-            self.wins[runs, intuition, other] + self.losses[runs, intuition, other])
+            self.wins[runs, intuition, other] + self.losses[runs, intuition, other]
+        )
         q2 = self.p_follow[runs, intuition]
         weight = np.ones((len(runs), 2))
         penalised = np.where(q1 > q2, intuition, other)
@@ -353,7 +363,7 @@ class UCB:
         self.rng, self.runs, self.t = rng, np.arange(n_runs), 0
         self.wins = np.zeros((n_runs, n_arms))
         self.pulls = np.zeros((n_runs, n_arms))
-        self.priority = rng.random((n_runs, n_arms)) * 1e-9   # a random, fixed order for ties
+        self.priority = rng.random((n_runs, n_arms)) * 1e-9  # a random, fixed order for ties
 
     def choose(self, context: np.ndarray | None = None) -> np.ndarray:
         n_arms = self.wins.shape[1]
@@ -362,8 +372,9 @@ class UCB:
         bonus = np.sqrt(self.alpha * np.log(self.t) / (2 * self.pulls))
         return (self.wins / self.pulls + bonus + self.priority).argmax(axis=1)
 
-    def update(self, arms: np.ndarray, rewards: np.ndarray,
-               context: np.ndarray | None = None) -> None:
+    def update(
+        self, arms: np.ndarray, rewards: np.ndarray, context: np.ndarray | None = None
+    ) -> None:
         self.wins[self.runs, arms] += rewards
         self.pulls[self.runs, arms] += 1
         self.t += 1
@@ -372,28 +383,37 @@ class UCB:
         return argmax_random(self.wins / np.maximum(self.pulls, 1), self.rng)
 
 
-_BUILT_IN = {"ts": ThompsonSampling, "ts_intuition": ContextualThompson,
-             "causal_ts": CausalThompson}
+_BUILT_IN = {
+    "ts": ThompsonSampling,
+    "ts_intuition": ContextualThompson,
+    "causal_ts": CausalThompson,
+}
 
 
 def _as_policy(policy: object) -> Policy:
     if isinstance(policy, str):
         if policy not in _BUILT_IN:
-            raise UnknownNameError(f"unknown policy {policy!r}; choose one of {list(CASINO_POLICIES)} "
-                                   "or pass an object with start, choose and update")
+            raise UnknownNameError(
+                f"unknown policy {policy!r}; choose one of {list(CASINO_POLICIES)} "
+                "or pass an object with start, choose and update"
+            )
         return _BUILT_IN[policy]()
     missing = [m for m in ("start", "choose", "update") if not callable(getattr(policy, m, None))]
     if missing:
-        raise CourseError(f"a policy needs the methods start, choose and update; "
-                          f"{type(policy).__name__} lacks {', '.join(missing)}")
+        raise CourseError(
+            f"a policy needs the methods start, choose and update; "
+            f"{type(policy).__name__} lacks {', '.join(missing)}"
+        )
     return policy  # type: ignore[return-value]
 
 
 def _checked_arms(policy: object, arms: object, n_runs: int, n_arms: int) -> np.ndarray:
     out = np.asarray(arms)
     if out.shape != (n_runs,) or out.dtype.kind not in "iu" or out.min() < 0 or out.max() >= n_arms:
-        raise CourseError(f"{type(policy).__name__}.choose must return {n_runs} integer arms in "
-                          f"0..{n_arms - 1} (one per run), got {out.dtype} array of shape {out.shape}")
+        raise CourseError(
+            f"{type(policy).__name__}.choose must return {n_runs} integer arms in "
+            f"0..{n_arms - 1} (one per run), got {out.dtype} array of shape {out.shape}"
+        )
     return out
 
 
@@ -433,7 +453,9 @@ def simulate_casino(
         d, b = rng.integers(0, 2, (2, n_runs, n_observational))
         x = casino_intuition(d, b)
         learn(x, x, rng.random((n_runs, n_observational)) < payout[x, d, b])
-    records = {key: np.zeros((n_runs, n_rounds)) for key in ("optimal", "payout", "regret", "reward")}
+    records = {
+        key: np.zeros((n_runs, n_rounds)) for key in ("optimal", "payout", "regret", "reward")
+    }
     for t in range(n_rounds):
         d, b = rng.integers(0, 2, (2, n_runs))
         intuition = casino_intuition(d, b)
@@ -449,8 +471,9 @@ def simulate_casino(
     return CasinoRuns(**records)
 
 
-def simple_regret(policy: Policy, means: np.ndarray, horizon: int, n_runs: int,
-                  rng: np.random.Generator) -> np.ndarray:
+def simple_regret(
+    policy: Policy, means: np.ndarray, horizon: int, n_runs: int, rng: np.random.Generator
+) -> np.ndarray:
     """Play ``policy`` on Bernoulli arms for ``horizon`` rounds; the simple regret of each run.
 
     The policy must also have ``recommend()`` (see the module docstring); the regret is the
@@ -465,8 +488,9 @@ def simple_regret(policy: Policy, means: np.ndarray, horizon: int, n_runs: int,
     """
     player = _as_policy(policy)
     if not callable(getattr(player, "recommend", None)):
-        raise CourseError(f"simple_regret needs a policy with recommend(); "
-                          f"{type(player).__name__} has none")
+        raise CourseError(
+            f"simple_regret needs a policy with recommend(); {type(player).__name__} has none"
+        )
     means = _check_means(means)
     _check_count("horizon", horizon)
     _check_count("n_runs", n_runs)
@@ -479,6 +503,7 @@ def simple_regret(policy: Policy, means: np.ndarray, horizon: int, n_runs: int,
 
 
 # --------------------------------------------------------------------------- parallel bandit
+
 
 def parallel_q(n_vars: int, m: int) -> np.ndarray:
     """P(X_i = 1) in Lattimore et al.'s experiment: 0 for the first ``m`` causes, 1/2 for the rest.
@@ -548,13 +573,15 @@ def estimate_m(p_hat: np.ndarray) -> np.ndarray:
     k = p_hat.shape[1]
     ordered = np.sort(p_hat, axis=1)
     # at most tau arms lie below 1/tau  <=>  the (tau + 1)-th smallest frequency is at least 1/tau
-    enough = np.column_stack([ordered[:, 1:] >= 1.0 / np.arange(1, k),
-                              np.ones(len(p_hat), dtype=bool)])
+    enough = np.column_stack(
+        [ordered[:, 1:] >= 1.0 / np.arange(1, k), np.ones(len(p_hat), dtype=bool)]
+    )
     return np.argmax(enough, axis=1) + 1
 
 
-def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
-                    rng: np.random.Generator) -> np.ndarray:
+def parallel_causal(
+    q: np.ndarray, epsilon: float, horizon: int, n_sims: int, rng: np.random.Generator
+) -> np.ndarray:
     """Simple regret of Lattimore et al.'s Algorithm 1 in ``n_sims`` independent runs.
 
     First half of the budget: do nothing and observe (X, Y); every arm do(X_i = j) is
@@ -571,7 +598,9 @@ def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
     """
     q = _check_parallel(q, epsilon)
     if horizon < 2 or n_sims < 1:
-        raise CourseError(f"horizon must be at least 2 and n_sims positive, got {horizon} and {n_sims}")
+        raise CourseError(
+            f"horizon must be at least 2 and n_sims positive, got {horizon} and {n_sims}"
+        )
     means = parallel_means(q, epsilon)
     half = horizon // 2
     eps_minus = epsilon * q[0] / (1 - q[0])
@@ -582,7 +611,9 @@ def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
     wins_1 = rng.binomial(ones_1, 0.5 + epsilon)
     wins_total = wins_1 + rng.binomial(half - ones_1, 0.5 - eps_minus)
     ones_in_wins = rng.binomial(wins_total[:, None], q[1:])
-    ones = np.column_stack([ones_1, ones_in_wins + rng.binomial((half - wins_total)[:, None], q[1:])])
+    ones = np.column_stack(
+        [ones_1, ones_in_wins + rng.binomial((half - wins_total)[:, None], q[1:])]
+    )
     wins_one = np.column_stack([wins_1, ones_in_wins])
     trials = np.hstack([half - ones, ones, np.full((n_sims, 1), half)])
     wins = np.hstack([wins_total[:, None] - wins_one, wins_one, wins_total[:, None]])
@@ -595,8 +626,9 @@ def parallel_causal(q: np.ndarray, epsilon: float, horizon: int, n_sims: int,
     return regret
 
 
-def successive_rejects(means: np.ndarray, horizon: int, n_sims: int,
-                       rng: np.random.Generator) -> np.ndarray:
+def successive_rejects(
+    means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Generator
+) -> np.ndarray:
     """Simple regret of successive rejects (Audibert, Bubeck & Munos, 2010) on Bernoulli arms.
 
     K - 1 phases; in phase k every surviving arm is pulled until it has n_k pulls,
@@ -630,9 +662,11 @@ def successive_rejects(means: np.ndarray, horizon: int, n_sims: int,
     return means.max() - means[best]
 
 
-def ucb_simple(means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Generator,
-               alpha: float = 2.0) -> np.ndarray:
-    """Simple regret of :class:`UCB` (index mean + sqrt(alpha log t / 2n)), recommending the best mean.
+def ucb_simple(
+    means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Generator, alpha: float = 2.0
+) -> np.ndarray:
+    """Simple regret of :class:`UCB` (index mean + sqrt(alpha log t / 2n)), recommending the best
+    mean.
 
     Every arm is pulled once, then the arm with the highest index each round; at the end the
     arm with the highest empirical mean is recommended. NaN when horizon <= number of arms.
@@ -651,8 +685,9 @@ def ucb_simple(means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Gene
     return simple_regret(UCB(alpha), means, horizon, n_sims, rng)
 
 
-def thompson_simple(means: np.ndarray, horizon: int, n_sims: int,
-                    rng: np.random.Generator) -> np.ndarray:
+def thompson_simple(
+    means: np.ndarray, horizon: int, n_sims: int, rng: np.random.Generator
+) -> np.ndarray:
     """Simple regret of Bernoulli :class:`ThompsonSampling`, recommending the best posterior mean.
 
     Each round samples a payout from every arm's Beta(1, 1)-prior posterior and pulls the

@@ -21,8 +21,15 @@ import pandas as pd
 
 from causalcourse.errors import CourseError, UnknownNameError
 
-__all__ = ["MissingFileError", "data_dir", "sha256_file", "read_manifest", "verify_manifest",
-           "verify_all", "verified_path"]
+__all__ = [
+    "MissingFileError",
+    "data_dir",
+    "sha256_file",
+    "read_manifest",
+    "verify_manifest",
+    "verify_all",
+    "verified_path",
+]
 
 MANIFEST = "SHA256SUMS"
 
@@ -63,13 +70,15 @@ def sha256_file(path: Path | str) -> str:
 
 
 def read_manifest(manifest: Path | str) -> dict[str, str]:
-    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise ``CourseError``.
+    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise
+    ``CourseError``.
 
     Example
     -------
     >>> import tempfile, pathlib
     >>> m = pathlib.Path(tempfile.mkdtemp()) / "SHA256SUMS"
-    >>> _ = m.write_text("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.txt\\n")
+    >>> digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    >>> _ = m.write_text(digest + "  x.txt\\n")
     >>> list(read_manifest(m))
     ['x.txt']
     """
@@ -111,7 +120,8 @@ def verify_manifest(manifest: Path | str) -> list[str]:
             problems.append(f"{path} is missing (listed in {manifest})")
         elif (actual := sha256_file(path)) != expected:
             problems.append(
-                f"{path} is altered or corrupt: SHA-256 {actual[:12]}… but {manifest} records {expected[:12]}…"
+                f"{path} is altered or corrupt: SHA-256 {actual[:12]}… but {manifest} records "
+                f"{expected[:12]}…"
             )
     return problems
 
@@ -148,7 +158,9 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     Example
     -------
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "toy").mkdir(); _ = (d / "toy" / "a.csv").write_text("x\\n1\\n")
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "toy").mkdir()
+    >>> _ = (d / "toy" / "a.csv").write_text("x\\n1\\n")
     >>> _ = (d / "toy" / "SHA256SUMS").write_text(sha256_file(d / "toy" / "a.csv") + "  a.csv\\n")
     >>> verified_path("toy/a.csv", root=d).name
     'a.csv'
@@ -156,7 +168,9 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     root = Path(root) if root is not None else data_dir()
     path = root / relative
     if not path.is_file():
-        raise MissingFileError(f"data file {path} is missing; restore it from the course repository")
+        raise MissingFileError(
+            f"data file {path} is missing; restore it from the course repository"
+        )
     manifest = path.parent / MANIFEST
     recorded = read_manifest(manifest)
     if path.name not in recorded:
@@ -165,7 +179,8 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     if actual != recorded[path.name]:
         raise CourseError(
             f"data file {path} is altered or corrupt: its SHA-256 is {actual[:12]}…, "
-            f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course repository"
+            f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course "
+            "repository"
         )
     return path
 
@@ -176,8 +191,17 @@ __all__ += ["SACHS_NAMES", "sachs_conditions", "load_sachs"]
 
 #: Column names of the shipped file (as in cdt 0.6.0) -> the protein names of the consensus graph.
 SACHS_NAMES: dict[str, str] = {
-    "praf": "Raf", "pmek": "Mek", "plcg": "Plcg", "PIP2": "PIP2", "PIP3": "PIP3", "p44/42": "Erk",
-    "pakts473": "Akt", "PKA": "PKA", "PKC": "PKC", "P38": "P38", "pjnk": "Jnk",
+    "praf": "Raf",
+    "pmek": "Mek",
+    "plcg": "Plcg",
+    "PIP2": "PIP2",
+    "PIP3": "PIP3",
+    "p44/42": "Erk",
+    "pakts473": "Akt",
+    "PKA": "PKA",
+    "PKC": "PKC",
+    "P38": "P38",
+    "pjnk": "Jnk",
 }
 
 
@@ -197,7 +221,8 @@ def load_sachs(
     conditions: str | list[str] | None = None,
     root: Path | str | None = None,
 ) -> pd.DataFrame:
-    """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus ``condition``.
+    """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus
+    ``condition``.
 
     Columns are renamed to the protein names of the consensus graph (Raf, Mek, Plcg,
     PIP2, PIP3, Erk, Akt, PKA, PKC, P38, Jnk); ``condition`` (ordered categorical)
@@ -223,11 +248,19 @@ def load_sachs(
                 raise UnknownNameError(f"unknown Sachs condition {name!r}; conditions are {labels}")
     raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
     if list(raw.columns) != list(SACHS_NAMES):
-        raise CourseError(f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; "
-                          f"expected {list(SACHS_NAMES)}")
+        raise CourseError(
+            f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; "
+            f"expected {list(SACHS_NAMES)}"
+        )
     sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
-    if blocks["first_row"].iloc[0] != 0 or sum(sizes) != len(raw) or sizes != blocks["n_cells"].tolist():
-        raise CourseError(f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data")
+    if (
+        blocks["first_row"].iloc[0] != 0
+        or sum(sizes) != len(raw)
+        or sizes != blocks["n_cells"].tolist()
+    ):
+        raise CourseError(
+            f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data"
+        )
     cells = raw.rename(columns=SACHS_NAMES)
     if log:
         if (cells <= 0).any().any():

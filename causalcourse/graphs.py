@@ -71,15 +71,17 @@ def dag(
     return graph
 
 
-def check_acyclic(graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic") -> None:
+def check_acyclic(
+    graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic"
+) -> None:
     """Raise :class:`~causalcourse.errors.CourseError` naming one cycle of ``graph``, if it has any.
 
     Example
     -------
-    >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))
+    >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    causalcourse.errors.CourseError: the graph has a cycle: A -> B -> A; a causal DAG must be acyclic
+    causalcourse.errors.CourseError: the graph has a cycle: A -> B -> A; a causal DAG must be...
     """
     try:
         cycle = nx.find_cycle(graph)
@@ -102,7 +104,9 @@ def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> 
     known = set(graph.nodes)
     for name in names:
         if name not in known:
-            raise UnknownNameError(f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}")
+            raise UnknownNameError(
+                f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}"
+            )
 
 
 def latent_nodes(graph: nx.DiGraph) -> list[str]:
@@ -144,12 +148,15 @@ def layered_positions(graph: nx.DiGraph, horizontal: bool = True) -> dict[str, t
         for i, node in enumerate(ranked):
             offset = i - (width - 1) / 2
             order[node] = offset
-            pos[node] = (float(depth), float(-offset)) if horizontal else (float(offset), float(-depth))
+            pos[node] = (
+                (float(depth), float(-offset)) if horizontal else (float(offset), float(-depth))
+            )
     return pos
 
 
 def _between(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """True if ``point`` lies on the straight segment from ``a`` to ``b`` (within a node's radius)."""
+    """True if ``point`` lies on the straight segment from ``a`` to ``b`` (within a node's
+    radius)."""
     (px, py), (ax_, ay), (bx, by) = point, a, b
     length2 = (bx - ax_) ** 2 + (by - ay) ** 2
     if length2 == 0:
@@ -193,24 +200,41 @@ def draw_dag(
     latent = set(latent_nodes(graph))
     observed = [n for n in graph.nodes if n not in latent]
     colours = [PALETTE["accent"] if n in highlight else PALETTE["node"] for n in observed]
-    nx.draw_networkx_nodes(graph, positions, nodelist=observed, node_color=colours,
-                           edgecolors=PALETTE["edge"], node_size=1100, ax=ax)
+    nx.draw_networkx_nodes(
+        graph,
+        positions,
+        nodelist=observed,
+        node_color=colours,
+        edgecolors=PALETTE["edge"],
+        node_size=1100,
+        ax=ax,
+    )
     if latent:
-        nx.draw_networkx_nodes(graph, positions, nodelist=sorted(latent), node_color="white",
-                               edgecolors=PALETTE["latent"], linewidths=1.5, node_size=1100,
-                               ax=ax).set_linestyle("--")
+        nx.draw_networkx_nodes(
+            graph,
+            positions,
+            nodelist=sorted(latent),
+            node_color="white",
+            edgecolors=PALETTE["latent"],
+            linewidths=1.5,
+            node_size=1100,
+            ax=ax,
+        ).set_linestyle("--")
     common = dict(ax=ax, node_size=1100, arrowsize=16, width=1.4, arrowstyle="-|>")
-    for (u, v) in graph.edges:
+    for u, v in graph.edges:
         # An edge that skips a layer would run straight through the nodes between: bend it.
         (x0, y0), (x1, y1) = positions[u], positions[v]
         skips = any(
             w not in (u, v) and _between(positions[w], (x0, y0), (x1, y1)) for w in graph.nodes
         )
         nx.draw_networkx_edges(
-            graph, positions, edgelist=[(u, v)],
+            graph,
+            positions,
+            edgelist=[(u, v)],
             edge_color=PALETTE["latent"] if u in latent else PALETTE["edge"],
             style="dashed" if u in latent else "solid",
-            connectionstyle="arc3,rad=0.35" if skips else "arc3", **common,
+            connectionstyle="arc3,rad=0.35" if skips else "arc3",
+            **common,
         )
     nx.draw_networkx_labels(graph, positions, font_size=10, ax=ax)
     ax.set_axis_off()

@@ -32,8 +32,10 @@ __all__ = ["latent_projection", "identify_y0", "identify_dowhy", "dowhy_estimand
 
 def _latent_set(graph: nx.DiGraph, latent: Iterable[str] | None) -> set[str]:
     if not isinstance(graph, nx.DiGraph) or not nx.is_directed_acyclic_graph(graph):
-        raise CourseError("expected a causal DAG (networkx.DiGraph without cycles); "
-                          "build it with causalcourse.graphs.dag")
+        raise CourseError(
+            "expected a causal DAG (networkx.DiGraph without cycles); "
+            "build it with causalcourse.graphs.dag"
+        )
     if latent is None:
         return {n for n, d in graph.nodes(data=True) if d.get("latent", False)}
     latent = list(latent)
@@ -72,13 +74,17 @@ def latent_projection(graph: nx.DiGraph, latent: Iterable[str] | None = None) ->
     for node in graph.nodes:
         lv_dag.add_node(Variable(str(node)), hidden=node in hidden)
     lv_dag.add_edges_from((Variable(str(a)), Variable(str(b))) for a, b in graph.edges)
-    simplify_latent_dag(lv_dag, tag="hidden")          # in place: only latent roots remain
+    simplify_latent_dag(lv_dag, tag="hidden")  # in place: only latent roots remain
     projected = NxMixedGraph.from_latent_variable_dag(lv_dag, tag="hidden")
     position = {n: i for i, n in enumerate(observed)}
-    directed = sorted(((str(a), str(b)) for a, b in projected.directed.edges),
-                      key=lambda e: (position[e[0]], position[e[1]]))
-    bidirected = sorted(tuple(sorted((str(a), str(b)), key=position.__getitem__))
-                        for a, b in projected.undirected.edges)
+    directed = sorted(
+        ((str(a), str(b)) for a, b in projected.directed.edges),
+        key=lambda e: (position[e[0]], position[e[1]]),
+    )
+    bidirected = sorted(
+        tuple(sorted((str(a), str(b)), key=position.__getitem__))
+        for a, b in projected.undirected.edges
+    )
     return NxMixedGraph.from_edges(
         nodes=[Variable(n) for n in observed],
         directed=[(Variable(a), Variable(b)) for a, b in directed],
@@ -93,12 +99,18 @@ def _names(graph: nx.DiGraph, names: str | Iterable[str], what: str, hidden: set
     check_nodes(graph, listed, what=what)
     for name in listed:
         if name in hidden:
-            raise CourseError(f"{what} {name!r} is latent; an effect is asked about observed variables")
+            raise CourseError(
+                f"{what} {name!r} is latent; an effect is asked about observed variables"
+            )
     return listed
 
 
-def identify_y0(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str | Iterable[str],
-                latent: Iterable[str] | None = None) -> Any:
+def identify_y0(
+    graph: nx.DiGraph,
+    treatment: str | Iterable[str],
+    outcome: str | Iterable[str],
+    latent: Iterable[str] | None = None,
+) -> Any:
     """Ask y0's ID algorithm for P(outcome | do(treatment)): a y0 ``Expression``, or ``None``.
 
     ``None`` means the effect is not identifiable from the observed variables.
@@ -120,11 +132,17 @@ def identify_y0(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str 
     hidden = _latent_set(graph, latent)
     treatments = {Variable(t) for t in _names(graph, treatment, "treatment", hidden)}
     outcomes = {Variable(o) for o in _names(graph, outcome, "outcome", hidden)}
-    return identify_outcomes(latent_projection(graph, hidden), treatments=treatments, outcomes=outcomes)
+    return identify_outcomes(
+        latent_projection(graph, hidden), treatments=treatments, outcomes=outcomes
+    )
 
 
-def identify_dowhy(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str | Iterable[str],
-                   latent: Iterable[str] | None = None) -> Any:
+def identify_dowhy(
+    graph: nx.DiGraph,
+    treatment: str | Iterable[str],
+    outcome: str | Iterable[str],
+    latent: Iterable[str] | None = None,
+) -> Any:
     """Ask DoWhy's ``identify_effect`` for the same effect; returns its ``IdentifiedEstimand``.
 
     DoWhy takes the full DAG and the list of observed nodes (here: the non-latent
@@ -147,7 +165,8 @@ def identify_dowhy(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: s
 
 
 def dowhy_estimands(estimand: Any) -> dict[str, list[str]]:
-    """The estimands DoWhy found, as ``{kind: variables}`` (e.g. ``{"backdoor": ["Z"]}``); empty if none.
+    """The estimands DoWhy found, as ``{kind: variables}`` (e.g. ``{"backdoor": ["Z"]}``); empty if
+    none.
 
     Example
     -------
@@ -157,13 +176,17 @@ def dowhy_estimands(estimand: Any) -> dict[str, list[str]]:
     {}
     """
     if not hasattr(estimand, "get_backdoor_variables"):
-        raise CourseError(f"expected DoWhy's IdentifiedEstimand (from identify_dowhy), "
-                          f"got {type(estimand).__name__}")
+        raise CourseError(
+            f"expected DoWhy's IdentifiedEstimand (from identify_dowhy), "
+            f"got {type(estimand).__name__}"
+        )
     found = {}
-    for kind, variables in [("backdoor", estimand.get_backdoor_variables()),
-                            ("frontdoor", estimand.get_frontdoor_variables()),
-                            ("iv", estimand.get_instrumental_variables()),
-                            ("general_adjustment", estimand.get_general_adjustment_variables())]:
+    for kind, variables in [
+        ("backdoor", estimand.get_backdoor_variables()),
+        ("frontdoor", estimand.get_frontdoor_variables()),
+        ("iv", estimand.get_instrumental_variables()),
+        ("general_adjustment", estimand.get_general_adjustment_variables()),
+    ]:
         if estimand.estimands.get(kind) is not None:
             found[kind] = sorted(variables or [])
     return found

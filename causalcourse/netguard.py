@@ -45,7 +45,8 @@ def is_loopback(address: Any) -> bool:
 def _checked(sock: socket.socket, address: Any) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address):
         raise NetworkDisabledError(
-            f"network access is disabled in the course's tests: refused a connection to {address!r}; "
+            "network access is disabled in the course's tests: refused a connection to "
+            f"{address!r}; "
             "notebooks must use data shipped in data/ or generated locally"
         )
 

@@ -44,12 +44,25 @@ from causalcourse.bandits import argmax_random
 from causalcourse.discovery.independence import partial_correlation_test
 from causalcourse.errors import CourseError, UnknownNameError
 
-__all__ = ["escalation_log", "escalation_value", "Switchboard", "Agent", "EpsilonGreedy",
-           "QLearning", "FlatModel", "CausalModel", "AGENTS", "run_agents", "optimal_q",
-           "expected_return", "partial_correlation_test"]
+__all__ = [
+    "escalation_log",
+    "escalation_value",
+    "Switchboard",
+    "Agent",
+    "EpsilonGreedy",
+    "QLearning",
+    "FlatModel",
+    "CausalModel",
+    "AGENTS",
+    "run_agents",
+    "optimal_q",
+    "expected_return",
+    "partial_correlation_test",
+]
 
 
 # ------------------------------------------------------------------- confounded offline log
+
 
 def _escalation_probability(s: np.ndarray, z: np.ndarray, confounded: bool) -> np.ndarray:
     logit = -1.5 + 0.5 * s + (3.0 * z if confounded else 1.5)
@@ -95,13 +108,16 @@ def escalation_value(policy: dict[int, int]) -> float:
         if segment not in policy:
             raise UnknownNameError(f"policy has no action for segment S = {segment}")
         if policy[segment] not in (0, 1):
-            raise CourseError(f"action for segment {segment} must be 0 or 1, got {policy[segment]!r}")
+            raise CourseError(
+                f"action for segment {segment} must be 0 or 1, got {policy[segment]!r}"
+            )
     s, z = np.meshgrid([0, 1], [0, 1], indexing="ij")
     a = np.vectorize(policy.get)(s)
     return float(_satisfaction(s, z, a).mean())
 
 
 # ----------------------------------------------------------------------------- factored MDP
+
 
 @dataclass(frozen=True)
 class Switchboard:
@@ -129,8 +145,9 @@ class Switchboard:
             raise CourseError(f"n_switches must be between 1 and 10, got {self.n_switches}")
         bad = [t for t in self.targets if not 0 <= t < self.n_switches]
         if bad or not self.targets:
-            raise CourseError(f"targets must be switches 0..{self.n_switches - 1}, "
-                              f"got {list(self.targets)}")
+            raise CourseError(
+                f"targets must be switches 0..{self.n_switches - 1}, got {list(self.targets)}"
+            )
         for name in ("p_flip", "p_fail"):
             if not 0 <= getattr(self, name) <= 1:
                 raise CourseError(f"{name} must be a probability, got {getattr(self, name)!r}")
@@ -139,7 +156,7 @@ class Switchboard:
 
     @property
     def n_states(self) -> int:
-        return 2 ** self.n_switches
+        return 2**self.n_switches
 
     @property
     def n_actions(self) -> int:
@@ -166,13 +183,16 @@ class Switchboard:
         """Reward of landing in each state (1 when all target switches are on)."""
         return self.bits(np.arange(self.n_states))[:, list(self.targets)].all(axis=1).astype(float)
 
-    def step(self, states: np.ndarray, actions: np.ndarray,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def step(
+        self, states: np.ndarray, actions: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Advance a batch of environments by one step; returns (next states, rewards)."""
         states, actions = np.asarray(states), np.asarray(actions)
         if states.shape != actions.shape or states.ndim != 1:
-            raise CourseError(f"states and actions must be 1-d arrays of one length, got shapes "
-                              f"{states.shape} and {actions.shape}")
+            raise CourseError(
+                f"states and actions must be 1-d arrays of one length, got shapes "
+                f"{states.shape} and {actions.shape}"
+            )
         if actions.size and (actions.min() < 0 or actions.max() >= self.n_actions):
             raise CourseError(f"actions must lie in 0..{self.n_actions - 1}")
         if states.size and (states.min() < 0 or states.max() >= self.n_states):
@@ -188,21 +208,27 @@ def _product_transitions(bits: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """[..., a, s, s'] transition arrays from per-switch factors [..., i, v, a]."""
     n_sw = bits.shape[1]
     # P(bit_i' = b' | bit_i = v(s), a) for every s, s', a, i
-    p_on = factors[..., np.arange(n_sw)[None, :], bits, :]           # [..., s, i, a]
-    p_on = np.moveaxis(p_on, -1, -3)                                  # [..., a, s, i]
-    on = bits[None, :, :]                                             # [1, s', i]
+    p_on = factors[..., np.arange(n_sw)[None, :], bits, :]  # [..., s, i, a]
+    p_on = np.moveaxis(p_on, -1, -3)  # [..., a, s, i]
+    on = bits[None, :, :]  # [1, s', i]
     per_bit = np.where(on.astype(bool), p_on[..., :, None, :], 1 - p_on[..., :, None, :])
-    return per_bit.prod(axis=-1)                                      # [..., a, s, s']
+    return per_bit.prod(axis=-1)  # [..., a, s, s']
 
 
-def _plan(transitions: np.ndarray, rewards: np.ndarray, gamma: float, sweeps: int,
-          q: np.ndarray | None = None) -> np.ndarray:
-    """Q-values [..., s, a] by value iteration from ``q`` (zeros if None); rewards [..., s'] paid on arrival."""
+def _plan(
+    transitions: np.ndarray,
+    rewards: np.ndarray,
+    gamma: float,
+    sweeps: int,
+    q: np.ndarray | None = None,
+) -> np.ndarray:
+    """Q-values [..., s, a] by value iteration from ``q`` (zeros if None); rewards [..., s'] paid on
+    arrival."""
     if q is None:
         q = np.zeros(transitions.shape[:-3] + transitions.shape[-2:-1] + transitions.shape[-3:-2])
     for _ in range(sweeps):
         v = q.max(axis=-1)
-        target = rewards + gamma * v                                          # [..., s']
+        target = rewards + gamma * v  # [..., s']
         q = np.swapaxes((transitions @ target[..., None, :, None])[..., 0], -2, -1)
     return q
 
@@ -253,8 +279,9 @@ class Agent(Protocol):
 
     def act(self, states: np.ndarray) -> np.ndarray: ...
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None: ...
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None: ...
 
     def end_episode(self) -> None: ...
 
@@ -285,8 +312,9 @@ class EpsilonGreedy:
         explore = self.rng.random(n) < self.epsilon
         return np.where(explore, self.rng.integers(0, self.env.n_actions, n), greedy)
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None:
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None:
         pass
 
     def end_episode(self) -> None:
@@ -311,8 +339,9 @@ class QLearning(EpsilonGreedy):
             raise CourseError(f"alpha must lie in (0, 1], got {alpha!r}")
         self.alpha = alpha
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None:
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None:
         runs, q = self.runs, self.q
         td = rewards + self.gamma * q[runs, next_states].max(axis=1) - q[runs, states, actions]
         q[runs, states, actions] += self.alpha * td
@@ -326,8 +355,9 @@ class _RewardModel(EpsilonGreedy):
         self.reward_sum = np.zeros((n_runs, env.n_states))
         self.reward_n = np.zeros((n_runs, env.n_states))
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None:
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None:
         self.reward_sum[self.runs, next_states] += rewards
         self.reward_n[self.runs, next_states] += 1
 
@@ -351,8 +381,9 @@ class FlatModel(_RewardModel):
         super().start(n_runs, env, rng)
         self.counts = np.zeros((n_runs, env.n_actions, env.n_states, env.n_states))
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None:
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None:
         self.counts[self.runs, actions, states, next_states] += 1
         super().update(states, actions, rewards, next_states)
 
@@ -361,11 +392,12 @@ class FlatModel(_RewardModel):
         stay = np.broadcast_to(np.eye(self.env.n_states), self.counts.shape)
         transitions = np.where(seen > 0, self.counts / np.maximum(seen, 1), stay)
         rewards = np.where(self.reward_n > 0, self.reward_sum / np.maximum(self.reward_n, 1), 0.0)
-        self.q = _plan(transitions, rewards, self.gamma, 10, self.q)   # warm start
+        self.q = _plan(transitions, rewards, self.gamma, 10, self.q)  # warm start
 
 
 class CausalModel(_RewardModel):
-    """Model-based with the graph: one factor P(x_i' | x_i, a) per switch, the reward from the targets.
+    """Model-based with the graph: one factor P(x_i' | x_i, a) per switch, the reward from the
+    targets.
 
     It knows that each switch's next value depends only on itself and the action, and that
     the reward depends only on the target switches; it learns those factors (Beta(1, 1)
@@ -385,14 +417,20 @@ class CausalModel(_RewardModel):
         super().start(n_runs, env, rng)
         self.bits_all = env.bits(np.arange(env.n_states))
         self.switch_ids = np.arange(env.n_switches)
-        self.factor_on = np.ones((n_runs, env.n_switches, 2, env.n_actions))   # Beta(1, 1)
+        self.factor_on = np.ones((n_runs, env.n_switches, 2, env.n_actions))  # Beta(1, 1)
         self.factor_n = np.full((n_runs, env.n_switches, 2, env.n_actions), 2.0)
         targets = list(env.targets)
         self.target_key = (self.bits_all[:, targets] << np.arange(len(targets))).sum(axis=1)
 
-    def update(self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-               next_states: np.ndarray) -> None:
-        cell = (self.runs[:, None], self.switch_ids[None, :], self.bits_all[states], actions[:, None])
+    def update(
+        self, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_states: np.ndarray
+    ) -> None:
+        cell = (
+            self.runs[:, None],
+            self.switch_ids[None, :],
+            self.bits_all[states],
+            actions[:, None],
+        )
         self.factor_on[cell] += self.bits_all[next_states]
         self.factor_n[cell] += 1
         super().update(states, actions, rewards, next_states)
@@ -404,7 +442,7 @@ class CausalModel(_RewardModel):
         key_sum = np.stack([self.reward_sum[:, self.target_key == k].sum(axis=1) for k in keys], 1)
         key_n = np.stack([self.reward_n[:, self.target_key == k].sum(axis=1) for k in keys], 1)
         rewards = np.where(key_n > 0, key_sum / np.maximum(key_n, 1), 0.0)[:, self.target_key]
-        self.q = _plan(transitions, rewards, self.gamma, 10, self.q)   # warm start
+        self.q = _plan(transitions, rewards, self.gamma, 10, self.q)  # warm start
 
 
 AGENTS: tuple[str, ...] = ("q_learning", "flat_model", "causal_model")  # built-in agents
@@ -418,19 +456,33 @@ def _as_agent(agent: object, epsilon: float, gamma: float, alpha: float) -> Agen
             return FlatModel(epsilon, gamma)
         if agent == "causal_model":
             return CausalModel(epsilon, gamma)
-        raise UnknownNameError(f"unknown agent {agent!r}; choose one of {list(AGENTS)} "
-                               "or pass an object with start, act, update and end_episode")
-    missing = [m for m in ("start", "act", "update", "end_episode")
-               if not callable(getattr(agent, m, None))]
+        raise UnknownNameError(
+            f"unknown agent {agent!r}; choose one of {list(AGENTS)} "
+            "or pass an object with start, act, update and end_episode"
+        )
+    missing = [
+        m
+        for m in ("start", "act", "update", "end_episode")
+        if not callable(getattr(agent, m, None))
+    ]
     if missing:
-        raise CourseError(f"an agent needs the methods start, act, update and end_episode; "
-                          f"{type(agent).__name__} lacks {', '.join(missing)}")
+        raise CourseError(
+            f"an agent needs the methods start, act, update and end_episode; "
+            f"{type(agent).__name__} lacks {', '.join(missing)}"
+        )
     return agent  # type: ignore[return-value]
 
 
-def run_agents(env: Switchboard, agent: str | Agent, n_episodes: int, n_seeds: int,
-               rng: np.random.Generator, epsilon: float = 0.1, gamma: float = 0.9,
-               alpha: float = 0.3) -> np.ndarray:
+def run_agents(
+    env: Switchboard,
+    agent: str | Agent,
+    n_episodes: int,
+    n_seeds: int,
+    rng: np.random.Generator,
+    epsilon: float = 0.1,
+    gamma: float = 0.9,
+    alpha: float = 0.3,
+) -> np.ndarray:
     """Train ``n_seeds`` independent copies of one agent; return episode returns (seeds, episodes).
 
     ``agent`` is any object with the protocol of the module docstring, or the name of a
@@ -458,8 +510,10 @@ def run_agents(env: Switchboard, agent: str | Agent, n_episodes: int, n_seeds: i
         for _ in range(env.horizon):
             action = np.asarray(learner.act(state))
             if action.shape != (n_seeds,) or action.dtype.kind not in "iu":
-                raise CourseError(f"{type(learner).__name__}.act must return {n_seeds} integer "
-                                  f"actions, got {action.dtype} array of shape {action.shape}")
+                raise CourseError(
+                    f"{type(learner).__name__}.act must return {n_seeds} integer "
+                    f"actions, got {action.dtype} array of shape {action.shape}"
+                )
             nxt, reward = env.step(state, action, rng)
             returns[:, episode] += reward
             learner.update(state, action, reward, nxt)

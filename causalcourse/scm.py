@@ -68,7 +68,8 @@ class Noise:
 
     Example
     -------
-    >>> Noise("Exp(1)", lambda rng, n: rng.exponential(1.0, n)).draw(np.random.default_rng(0), 3).shape
+    >>> Noise("Exp(1)", lambda rng, n: rng.exponential(1.0, n)).draw(np.random.default_rng(0),
+    ...     3).shape
     (3,)
     """
 
@@ -137,8 +138,10 @@ class Mechanism:
 
     def __post_init__(self) -> None:
         if isinstance(self.parents, str):
-            raise CourseError(f"parents must be a sequence of names such as ({self.parents!r},), "
-                             f"not the string {self.parents!r}")
+            raise CourseError(
+                f"parents must be a sequence of names such as ({self.parents!r},), "
+                f"not the string {self.parents!r}"
+            )
         object.__setattr__(self, "parents", tuple(self.parents))
 
     def apply(self, node: str, parents: list[Array], u: Array | None, n: int) -> Array:
@@ -174,12 +177,18 @@ def _as_mechanism(node: str, spec: Any) -> Mechanism:
         try:
             spec = Mechanism(*spec)
         except ValueError as error:
-            raise CourseError(f"the {error}".replace("the parents", f"the parents of {node!r}", 1)) from None
+            raise CourseError(
+                f"the {error}".replace("the parents", f"the parents of {node!r}", 1)
+            ) from None
     if not isinstance(spec, Mechanism):
-        raise CourseError(f"the assignment of {node!r} must be a Mechanism or a (parents, f, noise) tuple, "
-                         f"got {type(spec).__name__}")
+        raise CourseError(
+            f"the assignment of {node!r} must be a Mechanism or a (parents, f, noise) tuple, "
+            f"got {type(spec).__name__}"
+        )
     if not all(isinstance(p, str) for p in spec.parents):
-        raise CourseError(f"the parents of {node!r} must be a sequence of names, got {spec.parents!r}")
+        raise CourseError(
+            f"the parents of {node!r} must be a sequence of names, got {spec.parents!r}"
+        )
     if node in spec.parents:
         raise CourseError(f"node {node!r} lists itself as a parent: a variable cannot cause itself")
     if len(set(spec.parents)) != len(spec.parents):
@@ -187,16 +196,20 @@ def _as_mechanism(node: str, spec: Any) -> Mechanism:
     if not callable(spec.f):
         raise CourseError(f"the assignment of {node!r} is not callable: {spec.f!r}")
     if spec.noise is not None and not isinstance(spec.noise, Noise):
-        raise CourseError(f"the noise of {node!r} must be a Noise (e.g. normal(), uniform()) or None, "
-                         f"got {spec.noise!r}")
+        raise CourseError(
+            f"the noise of {node!r} must be a Noise (e.g. normal(), uniform()) or None, "
+            f"got {spec.noise!r}"
+        )
     n_args = len(spec.parents) + (spec.noise is not None)
     try:
         inspect.signature(spec.f).bind(*range(n_args))
     except TypeError:
         args = list(spec.parents) + ([f"U_{node}"] if spec.noise is not None else [])
         plural = "" if n_args == 1 else "s"
-        raise CourseError(f"the assignment of {node!r} must accept {n_args} positional argument{plural} "
-                         f"({', '.join(args) or 'none'})") from None
+        raise CourseError(
+            f"the assignment of {node!r} must accept {n_args} positional argument{plural} "
+            f"({', '.join(args) or 'none'})"
+        ) from None
     except ValueError:  # no signature available (e.g. some numpy ufuncs): checked when called
         pass
     return spec
@@ -212,7 +225,8 @@ class SCM:
 
     ``mechanisms`` maps each variable name to its assignment. Construction checks
     that every parent has an assignment and that the graph is acyclic, and raises a
-    :class:`~causalcourse.errors.CourseError` naming the offending node otherwise. Variables may be discrete or
+    :class:`~causalcourse.errors.CourseError` naming the offending node otherwise. Variables may be
+    discrete or
     continuous: a column has whatever dtype its assignment returns.
 
     Example
@@ -246,13 +260,17 @@ class SCM:
         for node, mech in self._mechanisms.items():
             for parent in mech.parents:
                 if parent not in self._mechanisms:
-                    raise CourseError(f"node {node!r} has parent {parent!r}, which has no assignment; "
-                                     f"the model's variables are {sorted(self._mechanisms)}")
+                    raise CourseError(
+                        f"node {node!r} has parent {parent!r}, which has no assignment; "
+                        f"the model's variables are {sorted(self._mechanisms)}"
+                    )
                 graph.add_edge(parent, node)
         check_acyclic(graph, what="the assignments form", rule="an SCM here must be acyclic")
         nx.set_node_attributes(graph, False, "latent")
         self._graph = graph
-        self._order = list(nx.lexicographical_topological_sort(graph, key=list(self._mechanisms).index))
+        self._order = list(
+            nx.lexicographical_topological_sort(graph, key=list(self._mechanisms).index)
+        )
 
     # ----------------------------------------------------------------- structure
     @property
@@ -262,7 +280,8 @@ class SCM:
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The causal graph (a copy): an edge from each parent to its child; node attribute ``latent=False``."""
+        """The causal graph (a copy): an edge from each parent to its child; node attribute
+        ``latent=False``."""
         return self._graph.copy()
 
     @property
@@ -272,24 +291,30 @@ class SCM:
 
     @property
     def interventions(self) -> dict[str, Any]:
-        """What ``do()`` calls produced this model: ``{node: value or assignment}`` (empty if none)."""
+        """What ``do()`` calls produced this model: ``{node: value or assignment}`` (empty if
+        none)."""
         return dict(self._interventions)
 
     def parents(self, node: str) -> tuple[str, ...]:
-        """The parents of ``node`` (:class:`~causalcourse.errors.UnknownNameError` if it is not a variable)."""
+        """The parents of ``node`` (:class:`~causalcourse.errors.UnknownNameError` if it is not a
+        variable)."""
         self._check_known([node])
         return self._mechanisms[node].parents
 
     def _check_known(self, names: Any, what: str = "node") -> None:
         for name in names:
             if name not in self._mechanisms:
-                raise UnknownNameError(f"unknown {what} {name!r}; the model has variables {self.nodes}")
+                raise UnknownNameError(
+                    f"unknown {what} {name!r}; the model has variables {self.nodes}"
+                )
 
     def __repr__(self) -> str:
         lines = []
         for node in self._order:
             mech, hard = self._mechanisms[node], self._interventions.get(node)
-            if node in self._interventions and not (callable(hard) or isinstance(hard, (Mechanism, tuple))):
+            if node in self._interventions and not (
+                callable(hard) or isinstance(hard, (Mechanism, tuple))
+            ):
                 lines.append(f"  {node} := {hard!r}   (do)")
                 continue
             args = list(mech.parents) + ([f"U_{node}"] if mech.noise is not None else [])
@@ -311,7 +336,8 @@ class SCM:
 
         Example
         -------
-        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u, normal())})
+        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u,
+        ...     normal())})
         >>> scm.do({"X": 2.0}).graph.in_degree("X"), scm.graph.number_of_edges()
         (0, 1)
         >>> float(scm.do({"X": 2.0}).sample(5, seed=1).X.iloc[0])
@@ -329,8 +355,10 @@ class SCM:
                 new[node] = _as_mechanism(node, Mechanism(old.parents, value, old.noise))
             else:
                 if np.ndim(value) != 0:
-                    raise CourseError(f"do({node} = ...) needs a scalar value or an assignment, "
-                                     f"got an array of shape {np.shape(value)}")
+                    raise CourseError(
+                        f"do({node} = ...) needs a scalar value or an assignment, "
+                        f"got an array of shape {np.shape(value)}"
+                    )
                 new[node] = Mechanism((), _constant(value), None)
         model = SCM(new)  # re-validates: a new assignment may not create a cycle
         model._interventions = {**self._interventions, **interventions}
@@ -355,7 +383,8 @@ class SCM:
 
         Example
         -------
-        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u, normal())})
+        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u,
+        ...     normal())})
         >>> values, u = scm.sample(4, seed=0, return_noise=True)
         >>> bool((values.Y == values.X + u.Y).all())
         True
@@ -371,8 +400,10 @@ class SCM:
                 raise CourseError(f"noise values are missing for {missing}")
             lengths = {len(a) for a in given.values()}
             if len(lengths) > 1 or (n is not None and lengths != {n}):
-                raise CourseError(f"noise arrays must all have length n; got lengths {sorted(lengths)}"
-                                 + ("" if n is None else f" and n={n}"))
+                raise CourseError(
+                    f"noise arrays must all have length n; got lengths {sorted(lengths)}"
+                    + ("" if n is None else f" and n={n}")
+                )
             n = lengths.pop() if lengths else n
             us = {v: given[v] for v in noisy}
         else:
@@ -386,8 +417,13 @@ class SCM:
             if seed is None:
                 seed = int(np.random.SeedSequence().entropy % 2**63)
             if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-                raise CourseError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
-            us = {v: np.asarray(self._mechanisms[v].noise.draw(_stream(int(seed), v), n)) for v in noisy}
+                raise CourseError(
+                    f"seed must be a non-negative integer or a numpy Generator, got {seed!r}"
+                )
+            us = {
+                v: np.asarray(self._mechanisms[v].noise.draw(_stream(int(seed), v), n))
+                for v in noisy
+            }
         values: dict[str, Array] = {}
         for node in self._order:
             values[node] = self._evaluate(node, values, us.get(node), n)
@@ -458,7 +494,8 @@ def bernoulli_threshold(parents: Sequence[str], p: Any) -> Mechanism:
     """
     if isinstance(parents, str):
         raise CourseError(
-            f"parents must be a sequence of names such as ({parents!r},), not the string {parents!r}"
+            f"parents must be a sequence of names such as ({parents!r},), not the string "
+            f"{parents!r}"
         )
     parents = tuple(parents)
     prob = _probability_table(parents, p)
@@ -524,7 +561,9 @@ def linear_gaussian(
     d = len(names)
     w = np.asarray(weights, dtype=float)
     if w.shape != (d, d):
-        raise CourseError(f"weights must have shape {(d, d)} for the nodes {list(names)}, got {w.shape}")
+        raise CourseError(
+            f"weights must have shape {(d, d)} for the nodes {list(names)}, got {w.shape}"
+        )
     sd = np.ones(d) if noise_sd is None else np.asarray(noise_sd, dtype=float)
     b = np.zeros(d) if intercepts is None else np.asarray(intercepts, dtype=float)
     if sd.shape != (d,) or np.any(sd <= 0):
@@ -536,7 +575,9 @@ def linear_gaussian(
         parents = tuple(names[i] for i in np.nonzero(w[:, j])[0])
         slopes = w[np.nonzero(w[:, j])[0], j]
 
-        def assign(*args: Array, slopes: Array = slopes, b: float = b[j], s: float = sd[j]) -> Array:
+        def assign(
+            *args: Array, slopes: Array = slopes, b: float = b[j], s: float = sd[j]
+        ) -> Array:
             *values, u = args
             return b + sum((c * v for c, v in zip(slopes, values, strict=True)), 0.0) + s * u
 

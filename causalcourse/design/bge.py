@@ -65,27 +65,42 @@ class Evidence:
         return cls(np.zeros(d, dtype=np.int64), np.zeros((d, d)), np.zeros((d, d, d)))
 
     @classmethod
-    def from_data(cls, data: np.ndarray, intervened: np.ndarray | Sequence | None = None) -> Evidence:
-        """Statistics of ``data`` (samples × variables); ``intervened`` is a boolean array of the same shape."""
+    def from_data(
+        cls, data: np.ndarray, intervened: np.ndarray | Sequence | None = None
+    ) -> Evidence:
+        """Statistics of ``data`` (samples × variables); ``intervened`` is a boolean array of the
+        same shape."""
         data = np.asarray(data, dtype=float)
         if data.ndim != 2:
-            raise CourseError(f"data must be a 2-d array (samples × variables), got shape {data.shape}")
+            raise CourseError(
+                f"data must be a 2-d array (samples × variables), got shape {data.shape}"
+            )
         return cls.empty(data.shape[1]).add(data, intervened)
 
     def add(self, data: np.ndarray, intervened: np.ndarray | Sequence | None = None) -> Evidence:
-        """New evidence with the samples of ``data`` added (``intervened[k, j]``: sample k had do(node j))."""
+        """New evidence with the samples of ``data`` added (``intervened[k, j]``: sample k had
+        do(node j))."""
         data = np.asarray(data, dtype=float)
         d = self.count.shape[0]
         if data.ndim != 2 or data.shape[1] != d:
             raise CourseError(f"data must have shape (samples, {d}), got {data.shape}")
         if not np.isfinite(data).all():
             raise CourseError("data contain NaN or infinite values")
-        keep = np.ones(data.shape, dtype=bool) if intervened is None else ~np.asarray(intervened, dtype=bool)
+        keep = (
+            np.ones(data.shape, dtype=bool)
+            if intervened is None
+            else ~np.asarray(intervened, dtype=bool)
+        )
         if keep.shape != data.shape:
-            raise CourseError(f"intervened must have the shape of data {data.shape}, got {keep.shape}")
+            raise CourseError(
+                f"intervened must have the shape of data {data.shape}, got {keep.shape}"
+            )
         w = keep.T.astype(float)  # (d nodes, samples)
-        return Evidence(self.count + keep.sum(axis=0), self.total + w @ data,
-                        self.cross + np.einsum("js,sa,sb->jab", w, data, data))
+        return Evidence(
+            self.count + keep.sum(axis=0),
+            self.total + w @ data,
+            self.cross + np.einsum("js,sa,sb->jab", w, data, data),
+        )
 
 
 @cache
@@ -101,9 +116,11 @@ def _log_mv_gamma(a: np.ndarray, p: np.ndarray, d: int) -> np.ndarray:
     return out
 
 
-def subset_table(count: np.ndarray, total: np.ndarray, cross: np.ndarray, alpha_mu: float,
-                  alpha_w: float) -> np.ndarray:
-    """log p(data restricted to subset S) for every subset S of the d variables, shape (..., d, 2^d).
+def subset_table(
+    count: np.ndarray, total: np.ndarray, cross: np.ndarray, alpha_mu: float, alpha_w: float
+) -> np.ndarray:
+    """log p(data restricted to subset S) for every subset S of the d variables, shape (..., d,
+    2^d).
 
     ``count``, ``total`` and ``cross`` are the arrays of an :class:`Evidence` (leading axes are
     batch axes); subset S is the bitmask of its variables.
@@ -127,12 +144,19 @@ def subset_table(count: np.ndarray, total: np.ndarray, cross: np.ndarray, alpha_
     logdet = np.linalg.slogdet(np.where(pair, r[..., None, :, :], np.eye(d)))[1]
     a_prior = (alpha_w - d + size) / 2
     a_post = (n + alpha_w - d + size) / 2
-    return (-size * n / 2 * np.log(np.pi) + size / 2 * np.log(alpha_mu / (n + alpha_mu))
-            + _log_mv_gamma(a_post, size, d) - _log_mv_gamma(a_prior, size, d)
-            + a_prior * size * np.log(t) - a_post * logdet)
+    return (
+        -size * n / 2 * np.log(np.pi)
+        + size / 2 * np.log(alpha_mu / (n + alpha_mu))
+        + _log_mv_gamma(a_post, size, d)
+        - _log_mv_gamma(a_prior, size, d)
+        + a_prior * size * np.log(t)
+        - a_post * logdet
+    )
 
 
-def dag_scores(evidence: Evidence, masks: np.ndarray, alpha_mu: float, alpha_w: float) -> np.ndarray:
+def dag_scores(
+    evidence: Evidence, masks: np.ndarray, alpha_mu: float, alpha_w: float
+) -> np.ndarray:
     """BGe log marginal likelihood of each graph given its parent ``masks`` (K, d); no checks.
 
     The fast path behind :func:`bge_log_marginal`: batch axes of the evidence arrays are
@@ -248,7 +272,8 @@ def bge_family_score(
     -------
     >>> from causalcourse.design.dags import enumerate_dags
     >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(100, 1)); ev = Evidence.from_data(np.c_[x, x + rng.normal(size=(100, 1))])
+    >>> x = rng.normal(size=(100, 1))
+    >>> ev = Evidence.from_data(np.c_[x, x + rng.normal(size=(100, 1))])
     >>> total = bge_family_score(ev, 0, []) + bge_family_score(ev, 1, [0])
     >>> bool(np.isclose(total, bge_log_marginal(ev, enumerate_dags(2))[1]))   # the DAG 0 -> 1
     True
@@ -279,10 +304,15 @@ def bge_family_score(
 
 
 def _subset_table_d(
-    count: np.ndarray, total: np.ndarray, cross: np.ndarray, alpha_mu: float, alpha_w: float,
+    count: np.ndarray,
+    total: np.ndarray,
+    cross: np.ndarray,
+    alpha_mu: float,
+    alpha_w: float,
     d_model: int,
 ) -> np.ndarray:
-    """:func:`subset_table` for the variables given, with the constants of a ``d_model``-node model."""
+    """:func:`subset_table` for the variables given, with the constants of a ``d_model``-node
+    model."""
     k = total.shape[-1]
     # a model with d_model nodes restricted to k of them: shift alpha_w so that alpha_w - d is
     # unchanged, and t, which depends on d only through alpha_w - d - 1, stays the same

@@ -77,7 +77,9 @@ def _check_stack(dags: np.ndarray, graph: np.ndarray | None = None) -> int:
         raise CourseError(f"dags must be an array of shape (K, d, d), got {np.shape(dags)}")
     d = dags.shape[-1]
     if graph is not None and np.shape(graph) != (d, d):
-        raise CourseError(f"the graph must be a ({d}, {d}) adjacency matrix, got shape {np.shape(graph)}")
+        raise CourseError(
+            f"the graph must be a ({d}, {d}) adjacency matrix, got shape {np.shape(graph)}"
+        )
     return d
 
 
@@ -186,7 +188,8 @@ def markov_equivalent(dags: np.ndarray, graph: np.ndarray) -> np.ndarray:
 def interventional_equivalent(
     dags: np.ndarray, graph: np.ndarray, targets: Iterable[Iterable[int]]
 ) -> np.ndarray:
-    """Which ``dags`` cannot be told from ``graph`` by observational data plus perfect interventions.
+    """Which ``dags`` cannot be told from ``graph`` by observational data plus perfect
+    interventions.
 
     ``targets`` lists the intervened node sets (indices) of the experiments. Two
     DAGs are interventionally equivalent when they are Markov equivalent and stay
@@ -217,7 +220,8 @@ def interventional_equivalent(
 
 
 def ancestor_query(dags: np.ndarray, cause: int, effect: int) -> np.ndarray:
-    """Labels ``1`` where ``cause`` is an ancestor of ``effect`` (intervening on it moves it), else 0.
+    """Labels ``1`` where ``cause`` is an ancestor of ``effect`` (intervening on it moves it), else
+    0.
 
     In a linear-Gaussian model with non-zero weights this is the query "is the
     total causal effect of ``cause`` on ``effect`` non-zero?"; pass the labels as
@@ -238,7 +242,8 @@ def ancestor_query(dags: np.ndarray, cause: int, effect: int) -> np.ndarray:
 
 
 def shd_to(dags: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Structural Hamming distance of every graph in ``dags`` to ``truth`` (a reversed edge counts 1).
+    """Structural Hamming distance of every graph in ``dags`` to ``truth`` (a reversed edge counts
+    1).
 
     The convention is that of :func:`causalcourse.discovery.shd`, computed for all
     graphs at once: the number of node pairs whose edge differs.

@@ -41,14 +41,21 @@ class DesignModel(Protocol):
 
     def posterior(self) -> Any: ...
 
-    def sample_sems(self, m: int, rng: np.random.Generator, posterior: Any = None) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
+    def sample_sems(
+        self, m: int, rng: np.random.Generator, posterior: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
 
 
 def expected_information_gain(
-    model: DesignModel, targets: Sequence[str | None], n: int, rng: np.random.Generator,
-    n_draws: int = 32, query: np.ndarray | None = None, intervention_sd: float = 1.0,
-    values: np.ndarray | None = None, per_draw: bool = False,
+    model: DesignModel,
+    targets: Sequence[str | None],
+    n: int,
+    rng: np.random.Generator,
+    n_draws: int = 32,
+    query: np.ndarray | None = None,
+    intervention_sd: float = 1.0,
+    values: np.ndarray | None = None,
+    per_draw: bool = False,
 ) -> np.ndarray:
     """Estimated EIG (nats) of ``n`` samples under do(target) for each target (``None``: observe).
 
@@ -99,14 +106,20 @@ def expected_information_gain(
     for t in target_index:
         y = simulate_linear(weights, intercepts, sds, noise, t, set_to)
         keep = np.ones(d, dtype=bool) if t is None else np.arange(d) != t
-        ev = Evidence(evidence.count + n * keep,
-                      evidence.total + keep[:, None] * y.sum(axis=1)[:, None, :],
-                      evidence.cross + keep[:, None, None] * np.einsum("msa,msb->mab", y, y)[:, None])
+        ev = Evidence(
+            evidence.count + n * keep,
+            evidence.total + keep[:, None] * y.sum(axis=1)[:, None, :],
+            evidence.cross + keep[:, None, None] * np.einsum("msa,msb->mab", y, y)[:, None],
+        )
         joint = dag_scores(ev, masks, alpha_mu, alpha_w) + log_prior
         new = joint - logsumexp(joint, axis=1, keepdims=True)
         if onehot is None:
-            ok = np.isfinite(new)  # graphs ruled out by the prior have probability 0 before and after
-            kl = (np.exp(new) * np.where(ok, new - np.where(ok, post.log_prob, 0.0), 0.0)).sum(axis=1)
+            ok = np.isfinite(
+                new
+            )  # graphs ruled out by the prior have probability 0 before and after
+            kl = (np.exp(new) * np.where(ok, new - np.where(ok, post.log_prob, 0.0), 0.0)).sum(
+                axis=1
+            )
         else:
             q_new, q_old = np.exp(new) @ onehot, post.probs @ onehot
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -26,8 +26,14 @@ STRATEGIES = ("eig-graph", "eig-query", "random", "observational")
 
 
 def design_loop(
-    truth: LinearSEM, strategy: str, rng: np.random.Generator, n_experiments: int = 8,
-    batch_size: int = 10, n_initial: int = 50, n_draws: int = 16, query: tuple[str, str] | None = None,
+    truth: LinearSEM,
+    strategy: str,
+    rng: np.random.Generator,
+    n_experiments: int = 8,
+    batch_size: int = 10,
+    n_initial: int = 50,
+    n_draws: int = 16,
+    query: tuple[str, str] | None = None,
     edge_probs: Mapping[tuple[str, str], float] | None = None,
 ) -> pd.DataFrame:
     """Run one sequence of experiments on ``truth`` and record how the posterior moves.
@@ -56,11 +62,17 @@ def design_loop(
         raise CourseError("strategy 'eig-query' needs query=(cause, effect)")
     if query is not None:
         check_known(query, truth.nodes, what="query node", where="the model")
-    for name, value in (("n_experiments", n_experiments), ("batch_size", batch_size),
-                        ("n_initial", n_initial), ("n_draws", n_draws)):
+    for name, value in (
+        ("n_experiments", n_experiments),
+        ("batch_size", batch_size),
+        ("n_initial", n_initial),
+        ("n_draws", n_draws),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise CourseError(f"{name} must be a positive integer, got {value!r}")
-    model = StructureModel(truth.nodes, edge_probs=edge_probs or {}).observe(truth.sample(n_initial, rng))
+    model = StructureModel(truth.nodes, edge_probs=edge_probs or {}).observe(
+        truth.sample(n_initial, rng)
+    )
     labels = None
     if query is not None:
         labels = ancestor_query(model.dags, model.index(query[0]), model.index(query[1]))
@@ -70,10 +82,16 @@ def design_loop(
     for step in range(n_experiments + 1):
         post = model.posterior()
         p_query = np.nan if labels is None else float(post.probs[labels == true_label].sum())
-        rows.append({"step": step, "target": rows[-1]["next"] if rows else "(start)",
-                     "p_true": post.prob(truth.adjacency),
-                     "expected_shd": post.expected_shd(truth.adjacency),
-                     "entropy": post.entropy(), "p_query": p_query})
+        rows.append(
+            {
+                "step": step,
+                "target": rows[-1]["next"] if rows else "(start)",
+                "p_true": post.prob(truth.adjacency),
+                "expected_shd": post.expected_shd(truth.adjacency),
+                "entropy": post.entropy(),
+                "p_query": p_query,
+            }
+        )
         if step == n_experiments:
             break
         if strategy == "observational":
@@ -81,18 +99,25 @@ def design_loop(
         elif strategy == "random":
             target = truth.nodes[rng.integers(len(truth.nodes))]
         else:
-            eig = model.expected_information_gain(truth.nodes, batch_size, rng, n_draws,
-                                                  query=labels if strategy == "eig-query" else None)
+            eig = model.expected_information_gain(
+                truth.nodes,
+                batch_size,
+                rng,
+                n_draws,
+                query=labels if strategy == "eig-query" else None,
+            )
             target = truth.nodes[int(np.argmax(eig))]
         rows[-1]["next"] = target
         targets = [] if target is None else [target]
         model = model.observe(truth.sample(batch_size, rng, target=target), targets)
     return pd.DataFrame(rows).drop(columns="next", errors="ignore")[
-        ["step", "target", "p_true", "expected_shd", "entropy", "p_query"]]
+        ["step", "target", "p_true", "expected_shd", "entropy", "p_query"]
+    ]
 
 
 def experiments_to_reach(log: pd.DataFrame, column: str, threshold: float) -> int:
-    """First step at which ``log[column] >= threshold`` (the number of experiments); steps + 1 if never.
+    """First step at which ``log[column] >= threshold`` (the number of experiments); steps + 1 if
+    never.
 
     Example
     -------

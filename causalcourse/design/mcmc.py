@@ -31,8 +31,13 @@ def _reaches(a: np.ndarray, src: int, dst: int) -> bool:
 
 
 def structure_mcmc(
-    evidence: Evidence, rng: np.random.Generator, n_steps: int = 20_000, thin: int = 10,
-    burn_in: int | None = None, edge_probs: np.ndarray | None = None, alpha_mu: float = 1.0,
+    evidence: Evidence,
+    rng: np.random.Generator,
+    n_steps: int = 20_000,
+    thin: int = 10,
+    burn_in: int | None = None,
+    edge_probs: np.ndarray | None = None,
+    alpha_mu: float = 1.0,
     alpha_w: float | None = None,
 ) -> np.ndarray:
     """Samples of DAGs from the BGe posterior by structure MCMC (Madigan & York 1995), any size.
@@ -53,7 +58,9 @@ def structure_mcmc(
     1.0
     """
     if not isinstance(evidence, Evidence):
-        raise CourseError(f"evidence must be an Evidence (Evidence.from_data(...)), got {type(evidence).__name__}")
+        raise CourseError(
+            f"evidence must be an Evidence (Evidence.from_data(...)), got {type(evidence).__name__}"
+        )
     for name, value in (("n_steps", n_steps), ("thin", thin)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise CourseError(f"{name} must be a positive integer, got {value!r}")

@@ -48,7 +48,8 @@ def _cached_log_prior(d: int, probs: bytes) -> np.ndarray:
 
 @dataclass(frozen=True)
 class GraphPosterior:
-    """An exact distribution over the DAGs on ``nodes`` (``log_prob`` normalised, one entry per DAG).
+    """An exact distribution over the DAGs on ``nodes`` (``log_prob`` normalised, one entry per
+    DAG).
 
     Example
     -------
@@ -67,7 +68,9 @@ class GraphPosterior:
 
     def edge_probabilities(self) -> pd.DataFrame:
         """``P(cause -> effect | data)``, rows causes and columns effects."""
-        return pd.DataFrame(np.tensordot(self.probs, self.dags, axes=1), index=self.nodes, columns=self.nodes)
+        return pd.DataFrame(
+            np.tensordot(self.probs, self.dags, axes=1), index=self.nodes, columns=self.nodes
+        )
 
     def prob(self, graph: object) -> float:
         """Posterior probability of one DAG (edge list, DiGraph or adjacency matrix)."""
@@ -75,7 +78,8 @@ class GraphPosterior:
         return float(self.probs[(self.dags == a).all(axis=(1, 2))].sum())
 
     def prob_of(self, which: np.ndarray) -> float:
-        """Total probability of the graphs selected by a boolean mask (e.g. an equivalence class)."""
+        """Total probability of the graphs selected by a boolean mask (e.g. an equivalence
+        class)."""
         return float(self.probs[which].sum())
 
     def entropy(self) -> float:
@@ -90,8 +94,12 @@ class GraphPosterior:
     def top(self, k: int = 5) -> pd.DataFrame:
         """The ``k`` most probable graphs with their edges and probabilities."""
         order = np.argsort(-self.log_prob, kind="stable")[:k]
-        rows = [{"graph": ", ".join(f"{self.nodes[i]}→{self.nodes[j]}" for i, j in zip(*np.nonzero(self.dags[g])))
-                 or "(no edges)", "probability": round(float(self.probs[g]), 3)} for g in order]
+
+        def edges(g: int) -> str:
+            pairs = zip(*np.nonzero(self.dags[g]), strict=True)
+            return ", ".join(f"{self.nodes[i]}→{self.nodes[j]}" for i, j in pairs) or "(no edges)"
+
+        rows = [{"graph": edges(g), "probability": round(float(self.probs[g]), 3)} for g in order]
         return pd.DataFrame(rows)
 
 
@@ -109,7 +117,7 @@ class StructureModel:
     >>> rng = np.random.default_rng(1)
     >>> x = rng.normal(size=300); y = x + rng.normal(size=300)
     >>> post = StructureModel(("X", "Y")).observe(np.c_[x, y] / [1, 1.4]).posterior()
-    >>> round(float(post.edge_probabilities().loc["X", "Y"]), 2)   # X -> Y and Y -> X are equivalent
+    >>> round(float(post.edge_probabilities().loc["X", "Y"]), 2)   # X -> Y, Y -> X: equivalent
     0.5
     """
 
@@ -125,7 +133,9 @@ class StructureModel:
         if len(set(nodes)) != len(nodes) or not 1 <= len(nodes) <= MAX_NODES:
             raise CourseError(f"need 1 to {MAX_NODES} distinct node names, got {nodes}")
         if not 0 <= self.default_edge_prob <= 1:
-            raise CourseError(f"default_edge_prob must be in [0, 1], got {self.default_edge_prob!r}")
+            raise CourseError(
+                f"default_edge_prob must be in [0, 1], got {self.default_edge_prob!r}"
+            )
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "alpha_w", bge_alpha_w(len(nodes), self.alpha_mu, self.alpha_w))
         if self.evidence is None:
@@ -165,12 +175,16 @@ class StructureModel:
         return p
 
     def log_prior(self) -> np.ndarray:
-        """The normalised log prior of every DAG (:func:`~causalcourse.design.bge.edge_log_prior`)."""
+        """The normalised log prior of every DAG
+        (:func:`~causalcourse.design.bge.edge_log_prior`)."""
         p = self.edge_prob_matrix()
         return _cached_log_prior(len(self.nodes), p.tobytes())
 
-    def observe(self, data: np.ndarray | pd.DataFrame, targets: Iterable[str] = ()) -> StructureModel:
-        """A new model that also knows ``data``, collected under do() on ``targets`` (none: observational).
+    def observe(
+        self, data: np.ndarray | pd.DataFrame, targets: Iterable[str] = ()
+    ) -> StructureModel:
+        """A new model that also knows ``data``, collected under do() on ``targets`` (none:
+        observational).
 
         ``data`` is a DataFrame with a column per node (other columns are ignored) or an
         array with one column per node, in the order of :attr:`nodes`. A missing column, an
@@ -199,28 +213,50 @@ class StructureModel:
         joint = scores + self.log_prior()
         return GraphPosterior(self.nodes, self.dags, joint - logsumexp(joint))
 
-    def sample_sems(self, m: int, rng: np.random.Generator, posterior: GraphPosterior | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Draw ``m`` (graph index, weights, intercepts, noise sds) from the posterior (pass it if known)."""
+    def sample_sems(
+        self,
+        m: int,
+        rng: np.random.Generator,
+        posterior: GraphPosterior | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Draw ``m`` (graph index, weights, intercepts, noise sds) from the posterior (pass it if
+        known)."""
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
             raise CourseError(f"m must be a positive integer, got {m!r}")
         post = self.posterior() if posterior is None else posterior
         graphs = rng.choice(len(post.dags), size=m, p=post.probs / post.probs.sum())
-        weights, intercepts, sds = sample_parameters(self._ev(), post.dags[graphs], *self._hyper(), rng)
+        weights, intercepts, sds = sample_parameters(
+            self._ev(), post.dags[graphs], *self._hyper(), rng
+        )
         return graphs, weights, intercepts, sds
 
     def expected_information_gain(
-        self, targets: Sequence[str | None], n: int, rng: np.random.Generator, n_draws: int = 32,
-        query: np.ndarray | None = None, intervention_sd: float = 1.0,
-        values: np.ndarray | None = None, per_draw: bool = False,
+        self,
+        targets: Sequence[str | None],
+        n: int,
+        rng: np.random.Generator,
+        n_draws: int = 32,
+        query: np.ndarray | None = None,
+        intervention_sd: float = 1.0,
+        values: np.ndarray | None = None,
+        per_draw: bool = False,
     ) -> np.ndarray:
-        """Estimated EIG (nats) of ``n`` samples under do(target) for each target (``None``: observe).
+        """Estimated EIG (nats) of ``n`` samples under do(target) for each target (``None``:
+        observe).
 
         See :func:`causalcourse.design.eig.expected_information_gain`, which this calls.
         """
-        return expected_information_gain(self, targets, n, rng, n_draws=n_draws, query=query,
-                                         intervention_sd=intervention_sd, values=values,
-                                         per_draw=per_draw)
+        return expected_information_gain(
+            self,
+            targets,
+            n,
+            rng,
+            n_draws=n_draws,
+            query=query,
+            intervention_sd=intervention_sd,
+            values=values,
+            per_draw=per_draw,
+        )
 
 
 def _wishart(rng: np.random.Generator, df: float, scale: np.ndarray, size: int) -> np.ndarray:
@@ -229,9 +265,11 @@ def _wishart(rng: np.random.Generator, df: float, scale: np.ndarray, size: int) 
     return np.asarray(draws, dtype=float).reshape(size, *scale.shape)
 
 
-def sample_parameters(evidence: Evidence, dags: np.ndarray, alpha_mu: float, alpha_w: float,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Posterior draws of the linear-Gaussian mechanisms of each graph (weights ``B[i, j]`` for i -> j).
+def sample_parameters(
+    evidence: Evidence, dags: np.ndarray, alpha_mu: float, alpha_w: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior draws of the linear-Gaussian mechanisms of each graph (weights ``B[i, j]`` for i ->
+    j).
 
     For node j with parents P the BGe posterior over (P, j) is Normal-Wishart with
     ``alpha_w − d + |P| + 1 + N_j`` degrees of freedom; a draw of its covariance and
@@ -242,7 +280,8 @@ def sample_parameters(evidence: Evidence, dags: np.ndarray, alpha_mu: float, alp
     Example
     -------
     >>> ev = Evidence.from_data(np.random.default_rng(0).normal(size=(50, 2)))
-    >>> w, b, s = sample_parameters(ev, enumerate_dags(2)[[1, 1]], 1.0, 4.0, np.random.default_rng(1))
+    >>> w, b, s = sample_parameters(ev, enumerate_dags(2)[[1, 1]], 1.0, 4.0,
+    ...     np.random.default_rng(1))
     >>> w.shape, b.shape, s.shape
     ((2, 2, 2), (2, 2), (2, 2))
     """
@@ -272,8 +311,12 @@ def sample_parameters(evidence: Evidence, dags: np.ndarray, alpha_mu: float, alp
     return weights, intercepts, sds
 
 
-def plot_edge_probabilities(probs: pd.DataFrame, ax: Axes | None = None, title: str | None = None,
-                            truth: np.ndarray | None = None) -> Axes:
+def plot_edge_probabilities(
+    probs: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    truth: np.ndarray | None = None,
+) -> Axes:
     """Heat map of posterior edge probabilities (rows: cause, columns: effect); true edges boxed.
 
     Example
@@ -291,16 +334,26 @@ def plot_edge_probabilities(probs: pd.DataFrame, ax: Axes | None = None, title: 
         _, ax = plt.subplots(figsize=(3.6, 3.2))
     values = probs.to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[0] != values.shape[1]:
-        raise CourseError(f"probs must be a square table of edge probabilities, got shape {values.shape}")
+        raise CourseError(
+            f"probs must be a square table of edge probabilities, got shape {values.shape}"
+        )
     image = ax.imshow(values, vmin=0, vmax=1, cmap="Blues")
     d = len(probs)
     for i, j in itertools.product(range(d), range(d)):
         if i != j:
-            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{values[i, j]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if values[i, j] > 0.6 else "black",
+            )
         if truth is not None and truth[i, j]:
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#D55E00",
-                                   linewidth=2))
+            ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#D55E00", linewidth=2)
+            )
     ax.set_xticks(range(d), probs.columns)
     ax.set_yticks(range(d), probs.index)
     ax.set_xlabel("effect")

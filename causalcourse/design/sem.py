@@ -5,7 +5,8 @@
 (:attr:`LinearSEM.scm` returns that :class:`~causalcourse.scm.SCM`, and a test checks that
 both give the same values on the same noise); the matrix form exists because the design code
 simulates batches of thousands of models at once (:func:`simulate_linear`).
-:func:`random_linear_sem` draws a random standardised one (:func:`causalcourse.scm.standardise_linear`).
+:func:`random_linear_sem` draws a random standardised one
+(:func:`causalcourse.scm.standardise_linear`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ __all__ = ["LinearSEM", "random_linear_sem", "simulate_linear"]
 
 
 def simulate_linear(
-    weights: np.ndarray, intercepts: np.ndarray, sds: np.ndarray, noise: np.ndarray,
-    target: int | None, values: np.ndarray,
+    weights: np.ndarray,
+    intercepts: np.ndarray,
+    sds: np.ndarray,
+    noise: np.ndarray,
+    target: int | None,
+    values: np.ndarray,
 ) -> np.ndarray:
     """Samples of a batch of m linear SEMs, shape (m, n, d); do(target := values) if ``target``.
 
@@ -49,7 +54,8 @@ def simulate_linear(
 
 @dataclass(frozen=True)
 class LinearSEM:
-    """A linear-Gaussian SCM ``x_j := Σ_i weights[i, j] x_i + noise_sd[j] ε_j`` used as ground truth.
+    """A linear-Gaussian SCM ``x_j := Σ_i weights[i, j] x_i + noise_sd[j] ε_j`` used as ground
+    truth.
 
     Example
     -------
@@ -70,17 +76,24 @@ class LinearSEM:
         weights = np.asarray(self.weights, dtype=float)
         noise_sd = np.asarray(self.noise_sd, dtype=float)
         if weights.shape != (d, d):
-            raise CourseError(f"weights must have shape {(d, d)} for the nodes {list(nodes)}, "
-                              f"got {weights.shape}")
+            raise CourseError(
+                f"weights must have shape {(d, d)} for the nodes {list(nodes)}, got {weights.shape}"
+            )
         if noise_sd.shape != (d,) or np.any(noise_sd <= 0):
-            raise CourseError(f"noise_sd must hold {d} positive standard deviations, got {noise_sd}")
+            raise CourseError(
+                f"noise_sd must hold {d} positive standard deviations, got {noise_sd}"
+            )
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "noise_sd", noise_sd)
 
     @classmethod
-    def standardised(cls, nodes: Sequence[str], weights: np.ndarray,
-                     noise_sd: np.ndarray | Sequence[float] | None = None) -> LinearSEM:
+    def standardised(
+        cls,
+        nodes: Sequence[str],
+        weights: np.ndarray,
+        noise_sd: np.ndarray | Sequence[float] | None = None,
+    ) -> LinearSEM:
         """The model with these weights (unit noise by default), rescaled to unit variances.
 
         Example
@@ -105,28 +118,46 @@ class LinearSEM:
         """The causal graph as a DAG (:func:`causalcourse.graphs.dag`)."""
         from causalcourse.graphs import dag
 
-        edges = [(self.nodes[i], self.nodes[j]) for i, j in zip(*np.nonzero(self.adjacency), strict=True)]
+        edges = [
+            (self.nodes[i], self.nodes[j]) for i, j in zip(*np.nonzero(self.adjacency), strict=True)
+        ]
         return dag(edges, nodes=self.nodes)
 
-    def sample(self, n: int, rng: np.random.Generator, target: str | None = None,
-               values: np.ndarray | None = None, intervention_sd: float = 1.0) -> np.ndarray:
-        """``n`` samples (n × d), observational or under do(target := values ~ N(0, intervention_sd²))."""
+    def sample(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        target: str | None = None,
+        values: np.ndarray | None = None,
+        intervention_sd: float = 1.0,
+    ) -> np.ndarray:
+        """``n`` samples (n × d), observational or under do(target := values ~ N(0,
+        intervention_sd²))."""
         d = len(self.nodes)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise CourseError(f"n must be a positive integer, got {n!r}")
         if target is not None and target not in self.nodes:
-            raise UnknownNameError(f"unknown intervention target {target!r}; the nodes are {list(self.nodes)}")
+            raise UnknownNameError(
+                f"unknown intervention target {target!r}; the nodes are {list(self.nodes)}"
+            )
         if values is not None and np.shape(values) != (n,):
             raise CourseError(f"values must have length n = {n}, got shape {np.shape(values)}")
         t = None if target is None else self.nodes.index(target)
-        vals = rng.normal(0, intervention_sd, size=n) if values is None else np.asarray(values, float)
+        vals = (
+            rng.normal(0, intervention_sd, size=n) if values is None else np.asarray(values, float)
+        )
         noise = rng.normal(size=(1, n, d))
-        return simulate_linear(self.weights[None], np.zeros((1, d)), self.noise_sd[None], noise, t,
-                               vals[None])[0]
+        return simulate_linear(
+            self.weights[None], np.zeros((1, d)), self.noise_sd[None], noise, t, vals[None]
+        )[0]
 
 
-def random_linear_sem(nodes: Sequence[str], rng: np.random.Generator, edge_prob: float = 0.5,
-                      weight_range: tuple[float, float] = (0.5, 1.5)) -> LinearSEM:
+def random_linear_sem(
+    nodes: Sequence[str],
+    rng: np.random.Generator,
+    edge_prob: float = 0.5,
+    weight_range: tuple[float, float] = (0.5, 1.5),
+) -> LinearSEM:
     """A random DAG (random order, each forward edge with ``edge_prob``) with random signed weights.
 
     The model is then rescaled so every variable has observational variance 1
@@ -146,7 +177,9 @@ def random_linear_sem(nodes: Sequence[str], rng: np.random.Generator, edge_prob:
         raise CourseError(f"edge_prob must be a probability, got {edge_prob!r}")
     low, high = weight_range
     if not 0 <= low <= high:
-        raise CourseError(f"weight_range must be (low, high) with 0 <= low <= high, got {weight_range!r}")
+        raise CourseError(
+            f"weight_range must be (low, high) with 0 <= low <= high, got {weight_range!r}"
+        )
     d = len(nodes)
     order = rng.permutation(d)
     w = np.zeros((d, d))

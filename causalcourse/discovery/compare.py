@@ -29,13 +29,22 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.lines import Line2D
 
-__all__ = ["Edge", "as_graph", "GraphComparison", "compare_graphs", "score_table", "shd", "draw_comparison"]
+__all__ = [
+    "Edge",
+    "as_graph",
+    "GraphComparison",
+    "compare_graphs",
+    "score_table",
+    "shd",
+    "draw_comparison",
+]
 
 Edge = tuple[str, str]
 
 
 def as_graph(graph: nx.DiGraph | Iterable[Edge], what: str = "learned") -> nx.DiGraph:
-    """A DiGraph from a DiGraph or a list of ``(cause, effect)`` edges (``what`` names it in errors).
+    """A DiGraph from a DiGraph or a list of ``(cause, effect)`` edges (``what`` names it in
+    errors).
 
     Example
     -------
@@ -53,7 +62,8 @@ def as_graph(graph: nx.DiGraph | Iterable[Edge], what: str = "learned") -> nx.Di
     for edge in edges:
         if len(edge) != 2 or edge[0] == edge[1]:
             raise CourseError(
-                f"bad edge {edge!r} in the {what} graph: expected a (cause, effect) pair of two nodes"
+                f"bad edge {edge!r} in the {what} graph: expected a (cause, effect) pair of two "
+                "nodes"
             )
     return nx.DiGraph(edges)
 
@@ -98,9 +108,13 @@ class GraphComparison:
     def summary(self) -> dict[str, float]:
         """The scores as a flat dict (edge counts, SHD, precisions and recalls to 3 decimals)."""
         return {
-            "edges": self.n_learned, "correct": len(self.correct), "reversed": len(self.reversed),
-            "undirected": len(self.undirected), "missing": len(self.missing),
-            "extra": len(self.extra), "SHD": self.shd,
+            "edges": self.n_learned,
+            "correct": len(self.correct),
+            "reversed": len(self.reversed),
+            "undirected": len(self.undirected),
+            "missing": len(self.missing),
+            "extra": len(self.extra),
+            "SHD": self.shd,
             "dir. precision": round(self.directed_precision, 3),
             "dir. recall": round(self.directed_recall, 3),
             "skel. precision": round(self.skeleton_precision, 3),
@@ -111,7 +125,8 @@ class GraphComparison:
 def compare_graphs(
     learned: nx.DiGraph | Iterable[Edge], truth: nx.DiGraph | Iterable[Edge]
 ) -> GraphComparison:
-    """Classify every edge of ``learned`` and ``truth``: correct, reversed, undirected, missing, extra.
+    """Classify every edge of ``learned`` and ``truth``: correct, reversed, undirected, missing,
+    extra.
 
     ``learned`` may contain undirected edges (both arcs present); ``truth`` must be a
     DAG. Nodes of ``learned`` that are not in ``truth`` raise
@@ -132,8 +147,10 @@ def compare_graphs(
         )
     unknown = sorted(n for n in g.nodes if g.degree(n) and n not in t)
     if unknown and t.number_of_nodes():
-        raise UnknownNameError(f"learned graph has node(s) {unknown} that the true graph lacks; "
-                               f"true nodes are {sorted(t.nodes)}")
+        raise UnknownNameError(
+            f"learned graph has node(s) {unknown} that the true graph lacks; "
+            f"true nodes are {sorted(t.nodes)}"
+        )
     correct: list[Edge] = []
     rev: list[Edge] = []
     und: list[Edge] = []
@@ -156,12 +173,14 @@ def compare_graphs(
         else:
             extra.append((a, b) if not both or a < b else (b, a))
     missing = sorted(e for e in t.edges if frozenset(e) not in seen)
-    return GraphComparison(sorted(correct), sorted(rev), sorted(und), missing, sorted(extra),
-                           t.number_of_edges())
+    return GraphComparison(
+        sorted(correct), sorted(rev), sorted(und), missing, sorted(extra), t.number_of_edges()
+    )
 
 
-def score_table(graphs: Mapping[str, nx.DiGraph | Iterable[Edge]],
-                truth: nx.DiGraph | Iterable[Edge]) -> pd.DataFrame:
+def score_table(
+    graphs: Mapping[str, nx.DiGraph | Iterable[Edge]], truth: nx.DiGraph | Iterable[Edge]
+) -> pd.DataFrame:
     """One row of :meth:`GraphComparison.summary` per named learned graph (counts as integers).
 
     Example
@@ -225,11 +244,18 @@ def draw_comparison(
     positions = dict(pos) if pos is not None else layered_positions(t, horizontal=False)
     canvas = nx.DiGraph()
     canvas.add_nodes_from(t.nodes)
-    nx.draw_networkx_nodes(canvas, positions, node_color=PALETTE["node"],
-                           edgecolors=PALETTE["edge"], node_size=900, ax=ax)
+    nx.draw_networkx_nodes(
+        canvas,
+        positions,
+        node_color=PALETTE["node"],
+        edgecolors=PALETTE["edge"],
+        node_size=900,
+        ax=ax,
+    )
     nx.draw_networkx_labels(canvas, positions, font_size=9, ax=ax)
-    common: dict[str, Any] = dict(ax=ax, node_size=900, arrowsize=14, width=1.8,
-                                  connectionstyle="arc3,rad=0.08")
+    common: dict[str, Any] = dict(
+        ax=ax, node_size=900, arrowsize=14, width=1.8, connectionstyle="arc3,rad=0.08"
+    )
     layers = [
         (comparison.correct, PALETTE["correct"], "solid", "-|>", "correct"),
         ([(b, a) for a, b in comparison.reversed], PALETTE["reversed"], "solid", "-|>", "reversed"),
@@ -243,12 +269,25 @@ def draw_comparison(
         if label == "extra, undirected" and not edges:
             continue
         if edges:
-            nx.draw_networkx_edges(canvas, positions, edgelist=edges, edge_color=colour,
-                                   style=style, arrowstyle=arrow, **common)
-        handles.append(Line2D([], [], color=colour, linestyle="--" if style == "dashed" else "-",
-                              label=f"{label} ({len(edges)})"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, bbox_to_anchor=(0.0, -0.18),
-              ncol=3)
+            nx.draw_networkx_edges(
+                canvas,
+                positions,
+                edgelist=edges,
+                edge_color=colour,
+                style=style,
+                arrowstyle=arrow,
+                **common,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                linestyle="--" if style == "dashed" else "-",
+                label=f"{label} ({len(edges)})",
+            )
+        )
+    ax.legend(handles=handles, loc="lower left", fontsize=8, bbox_to_anchor=(0.0, -0.18), ncol=3)
     ax.set_axis_off()
     if title:
         ax.set_title(title)

@@ -34,9 +34,11 @@ def v_structures(graph: nx.DiGraph) -> set[tuple[str, str, str]]:
     return found
 
 
-def interventional_essential_graph(dag: nx.DiGraph, targets: Iterable[Iterable[str]] = (),
-                                   max_free: int = 16) -> nx.DiGraph:
-    """The arrows of ``dag`` that data from these experiments determine; the others become undirected.
+def interventional_essential_graph(
+    dag: nx.DiGraph, targets: Iterable[Iterable[str]] = (), max_free: int = 16
+) -> nx.DiGraph:
+    """The arrows of ``dag`` that data from these experiments determine; the others become
+    undirected.
 
     Two DAGs fit observational data equally well when they have the same skeleton
     and v-structures (Verma & Pearl 1990); an experiment on a set of targets also
@@ -61,7 +63,9 @@ def interventional_essential_graph(dag: nx.DiGraph, targets: Iterable[Iterable[s
     target_sets = [set(ts) for ts in targets]
     for ts in target_sets:
         for node in ts - set(dag.nodes):
-            raise UnknownNameError(f"unknown target {node!r}; the graph has nodes {sorted(dag.nodes)}")
+            raise UnknownNameError(
+                f"unknown target {node!r}; the graph has nodes {sorted(dag.nodes)}"
+            )
     v_structs = v_structures(dag)
     fixed = {(a, c) for a, c, _ in v_structs} | {(b, c) for _, c, b in v_structs}
     fixed |= {(u, v) for u, v in dag.edges if any((u in ts) != (v in ts) for ts in target_sets)}
@@ -75,7 +79,9 @@ def interventional_essential_graph(dag: nx.DiGraph, targets: Iterable[Iterable[s
         candidate = nx.DiGraph()
         candidate.add_nodes_from(dag.nodes)
         candidate.add_edges_from(fixed)
-        candidate.add_edges_from((v, u) if f else (u, v) for (u, v), f in zip(free, flips, strict=True))
+        candidate.add_edges_from(
+            (v, u) if f else (u, v) for (u, v), f in zip(free, flips, strict=True)
+        )
         if nx.is_directed_acyclic_graph(candidate) and v_structures(candidate) == v_structs:
             orientations.append(set(candidate.edges))
     essential = nx.DiGraph()

@@ -19,11 +19,19 @@ import pandas as pd
 from causalcourse.data import verified_path
 from causalcourse.errors import CourseError
 
-__all__ = ["load_tuebingen", "subsample", "orient_anm", "orient_reci", "orient_lingam", "weighted_accuracy"]
+__all__ = [
+    "load_tuebingen",
+    "subsample",
+    "orient_anm",
+    "orient_reci",
+    "orient_lingam",
+    "weighted_accuracy",
+]
 
 
 def load_tuebingen() -> pd.DataFrame:
-    """The 99 pairs as shipped in cdt 0.6.0: ``pair``, ``original_pair``, ``weight``, ``n``, ``a``, ``b`` (arrays).
+    """The 99 pairs as shipped in cdt 0.6.0: ``pair``, ``original_pair``, ``weight``, ``n``, ``a``,
+    ``b`` (arrays).
 
     In this file the cause is always ``a`` (cdt swapped columns where needed). Files are checked
     against ``data/tuebingen/SHA256SUMS`` first.
@@ -48,7 +56,9 @@ def load_tuebingen() -> pd.DataFrame:
     return out[["pair", "original_pair", "weight", "n", "a", "b"]]
 
 
-def subsample(a: np.ndarray, b: np.ndarray, max_n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def subsample(
+    a: np.ndarray, b: np.ndarray, max_n: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_n`` paired samples, drawn without replacement by a seeded generator.
 
     Example
@@ -61,7 +71,9 @@ def subsample(a: np.ndarray, b: np.ndarray, max_n: int, seed: int = 0) -> tuple[
     if isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1:
         raise CourseError(f"max_n must be a positive integer, got {max_n!r}")
     if a.shape != b.shape or a.ndim != 1:
-        raise CourseError(f"a and b must be 1-d arrays of equal length, got shapes {a.shape} and {b.shape}")
+        raise CourseError(
+            f"a and b must be 1-d arrays of equal length, got shapes {a.shape} and {b.shape}"
+        )
     if len(a) <= max_n:
         return a, b
     idx = np.sort(np.random.default_rng(seed).choice(len(a), size=max_n, replace=False))
@@ -85,12 +97,15 @@ def _anm_dependence(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def orient_anm(a: np.ndarray, b: np.ndarray, max_n: int = 300, seed: int = 0) -> float:
-    """Additive-noise model: regress each way (kernel ridge), keep the direction whose residual is more
+    """Additive-noise model: regress each way (kernel ridge), keep the direction whose residual is
+    more
     independent of the input (HSIC statistic from causal-learn). Score = HSIC(b->a) - HSIC(a->b).
 
     Example
     -------
-    >>> rng = np.random.default_rng(1); x = rng.uniform(-2, 2, 300); y = x ** 3 + rng.uniform(-1, 1, 300)
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.uniform(-2, 2, 300)
+    >>> y = x ** 3 + rng.uniform(-1, 1, 300)
     >>> orient_anm(x, y) > 0
     True
     """
@@ -107,10 +122,13 @@ def orient_reci(a: np.ndarray, b: np.ndarray, degree: int = 3) -> float:
 
     Example
     -------
-    >>> rng = np.random.default_rng(1); x = rng.uniform(0, 1, 500); y = np.exp(2 * x) + rng.normal(0, 0.3, 500)
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.uniform(0, 1, 500)
+    >>> y = np.exp(2 * x) + rng.normal(0, 0.3, 500)
     >>> orient_reci(x, y) > 0
     True
     """
+
     def scaled(v: np.ndarray) -> np.ndarray:
         v = np.asarray(v, dtype=float)
         span = v.max() - v.min()
@@ -119,7 +137,9 @@ def orient_reci(a: np.ndarray, b: np.ndarray, degree: int = 3) -> float:
         return (v - v.min()) / span
 
     def mse(x: np.ndarray, y: np.ndarray) -> float:
-        with warnings.catch_warnings():  # discrete variables with few values: a lower-degree fit is fine
+        with (
+            warnings.catch_warnings()
+        ):  # discrete variables with few values: a lower-degree fit is fine
             warnings.simplefilter("ignore", np.exceptions.RankWarning)
             fit = np.polynomial.Polynomial.fit(x, y, degree)
         return float(np.mean((y - fit(x)) ** 2))
@@ -129,11 +149,14 @@ def orient_reci(a: np.ndarray, b: np.ndarray, degree: int = 3) -> float:
 
 
 def orient_lingam(a: np.ndarray, b: np.ndarray) -> float:
-    """Linear non-Gaussian model: causal-learn's DirectLiNGAM picks the causal order; +1 if a comes first.
+    """Linear non-Gaussian model: causal-learn's DirectLiNGAM picks the causal order; +1 if a comes
+    first.
 
     Example
     -------
-    >>> rng = np.random.default_rng(1); x = rng.uniform(-1, 1, 2000); y = x + 0.5 * rng.uniform(-1, 1, 2000)
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.uniform(-1, 1, 2000)
+    >>> y = x + 0.5 * rng.uniform(-1, 1, 2000)
     >>> orient_lingam(x, y)
     1.0
     """

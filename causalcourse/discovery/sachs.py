@@ -17,7 +17,9 @@ from causalcourse.errors import UnknownNameError
 __all__ = ["sachs_consensus_graph", "sachs_targets"]
 
 
-def sachs_consensus_graph(variant: str = "consensus_17", root: Path | str | None = None) -> nx.DiGraph:
+def sachs_consensus_graph(
+    variant: str = "consensus_17", root: Path | str | None = None
+) -> nx.DiGraph:
     """The Sachs et al. (2005) ground-truth network shipped in ``data/sachs/`` (SHA-256 checked).
 
     ``variant="consensus_17"`` is the 17-edge graph of the bnlearn repository (and
@@ -30,7 +32,9 @@ def sachs_consensus_graph(variant: str = "consensus_17", root: Path | str | None
     17
     """
     if variant not in ("consensus_17", "cdt_target_18"):
-        raise UnknownNameError(f"unknown variant {variant!r}; choose 'consensus_17' or 'cdt_target_18'")
+        raise UnknownNameError(
+            f"unknown variant {variant!r}; choose 'consensus_17' or 'cdt_target_18'"
+        )
     edges = pd.read_csv(verified_path(f"sachs/{variant}.csv", root))
     return nx.DiGraph(list(zip(edges["cause"], edges["effect"], strict=True)))
 

@@ -28,7 +28,7 @@ def from_causallearn(result: object, names: Sequence[str]) -> nx.DiGraph:
     Accepts a causal-learn ``GeneralGraph`` (``pc(...).G``, ``ges(...)["G"]``,
     ``grasp(...)``), a ``CausalGraph`` (has ``.G``), or a weighted adjacency matrix
     ``B`` with ``B[i, j] != 0`` meaning ``j -> i`` (as DirectLiNGAM's
-    ``adjacency_matrix_``). Bidirected edges (FCI) raise ``ValueError``.
+    ``adjacency_matrix_``). Bidirected edges (FCI) raise ``CourseError``.
 
     Example
     -------
@@ -71,8 +71,14 @@ def from_causallearn(result: object, names: Sequence[str]) -> nx.DiGraph:
     return graph
 
 
-def _local_bic(stats: Mapping[object, tuple[np.ndarray, int]], regimes: list, j: int,
-               parents: list[int], penalty: float, centred: bool) -> float:
+def _local_bic(
+    stats: Mapping[object, tuple[np.ndarray, int]],
+    regimes: list,
+    j: int,
+    parents: list[int],
+    penalty: float,
+    centred: bool,
+) -> float:
     scatter: np.ndarray = sum((stats[r][0] for r in regimes), np.zeros_like(stats[regimes[0]][0]))
     n = sum(stats[r][1] for r in regimes)
     offset = 0 if centred else 1
@@ -86,7 +92,8 @@ def _local_bic(stats: Mapping[object, tuple[np.ndarray, int]], regimes: list, j:
 
 
 def _hill_climb(n_nodes: int, score: Callable[[int, Iterable[int]], float]) -> nx.DiGraph:
-    """Greedy search over DAGs on nodes 0..n-1: apply the best add/delete/reverse until none improves."""
+    """Greedy search over DAGs on nodes 0..n-1: apply the best add/delete/reverse until none
+    improves."""
     graph = nx.DiGraph()
     graph.add_nodes_from(range(n_nodes))
     while True:
@@ -130,7 +137,8 @@ def interventional_bic_search(
     penalty: float = 1.0,
     regime_intercepts: bool = True,
 ) -> nx.DiGraph:
-    """Greedy DAG search (add / delete / reverse one edge) with a Gaussian BIC that knows the experiments.
+    """Greedy DAG search (add / delete / reverse one edge) with a Gaussian BIC that knows the
+    experiments.
 
     ``data`` is samples × variables, ``regime[k]`` labels the experiment of sample
     ``k``, and ``targets[r]`` lists the variables that experiment ``r`` intervened
@@ -162,19 +170,22 @@ def interventional_bic_search(
     targets = {} if targets is None else dict(targets)
     for r, ts in targets.items():
         if r not in labels:
-            raise UnknownNameError(f"targets name experiment {r!r}, which has no samples; "
-                                   f"experiments are {labels}")
+            raise UnknownNameError(
+                f"targets name experiment {r!r}, which has no samples; experiments are {labels}"
+            )
         for node in ts:
             if node not in names:
-                raise UnknownNameError(f"unknown target {node!r} of experiment {r!r}; "
-                                       f"variables are {names}")
+                raise UnknownNameError(
+                    f"unknown target {node!r} of experiment {r!r}; variables are {names}"
+                )
     stats = {}
     for r in labels:
         z = data[labels_of == r]
         z = z - z.mean(axis=0) if regime_intercepts else np.c_[np.ones(len(z)), z]
         stats[r] = (z.T @ z, len(z))
-    allowed = {j: [r for r in labels if names[j] not in set(targets.get(r, ()))]
-               for j in range(len(names))}
+    allowed = {
+        j: [r for r in labels if names[j] not in set(targets.get(r, ()))] for j in range(len(names))
+    }
     cache: dict[tuple[int, tuple[int, ...]], float] = {}
 
     def score(j: int, parents: Iterable[int]) -> float:

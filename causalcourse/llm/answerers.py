@@ -21,7 +21,13 @@ from causalcourse.llm.benchmark import (
     stated_joint,
 )
 
-__all__ = ["Answer", "Answerer", "AssociationalAnswerer", "CommonsenseAnswerer", "CausalEngineAnswerer"]
+__all__ = [
+    "Answer",
+    "Answerer",
+    "AssociationalAnswerer",
+    "CommonsenseAnswerer",
+    "CausalEngineAnswerer",
+]
 
 
 @dataclass
@@ -119,7 +125,8 @@ def _default_beliefs() -> dict[tuple[str, str], int]:
 
 
 class CommonsenseAnswerer:
-    """Ignores the story and its numbers; answers from beliefs about the *names* (cause, effect) -> sign.
+    """Ignores the story and its numbers; answers from beliefs about the *names* (cause, effect) ->
+    sign.
 
     Effect questions get "yes" when the asked direction matches the belief; questions it has no
     belief for (base rates, adjustment, unknown names) get a fixed coin flip per question id.

@@ -28,7 +28,8 @@ __all__ = ["BinarySCM", "is_backdoor_set", "observed_graph"]
 
 @dataclass
 class BinarySCM:
-    """Binary SCM: ``parents[v]`` (ordered) and ``probs[v][code]`` = P(v=1 | parents), code = parent bits.
+    """Binary SCM: ``parents[v]`` (ordered) and ``probs[v][code]`` = P(v=1 | parents), code = parent
+    bits.
 
     The first parent is the most significant bit of ``code``. ``latent`` names unobserved variables.
 
@@ -52,8 +53,10 @@ class BinarySCM:
                 if p not in self.parents:
                     raise UnknownNameError(f"parent {p!r} of {v!r} is not a variable of the model")
             if self.probs[v].shape != (2 ** len(ps),):
-                raise CourseError(f"{v!r} needs {2 ** len(ps)} probabilities (one per parent setting), "
-                                 f"got {self.probs[v].size}")
+                raise CourseError(
+                    f"{v!r} needs {2 ** len(ps)} probabilities (one per parent setting), "
+                    f"got {self.probs[v].size}"
+                )
             if np.any((self.probs[v] < 0) | (self.probs[v] > 1)):
                 raise CourseError(f"probabilities of {v!r} must lie in [0, 1]")
         graph = nx.DiGraph([(p, v) for v, ps in self.parents.items() for p in ps])
@@ -78,9 +81,14 @@ class BinarySCM:
         >>> round(float(df.Y[df.X == 1].mean() - df.Y[df.X == 0].mean()), 2)
         0.4
         """
-        return SCM({v: bernoulli_threshold(self.parents[v], self.probs[v] if self.parents[v]
-                                           else float(self.probs[v][0]))
-                    for v in self.order})
+        return SCM(
+            {
+                v: bernoulli_threshold(
+                    self.parents[v], self.probs[v] if self.parents[v] else float(self.probs[v][0])
+                )
+                for v in self.order
+            }
+        )
 
     def _worlds(self) -> None:
         tables, weights = [], []
@@ -88,12 +96,14 @@ class BinarySCM:
             p = self.probs[v]
             cuts = np.unique(np.concatenate([[0.0, 1.0], p]))
             lo, hi = cuts[:-1], cuts[1:]
-            tables.append((p[None, :] >= hi[:, None]).astype(np.int8))  # U in (lo, hi): V=1 iff U < p
+            tables.append(
+                (p[None, :] >= hi[:, None]).astype(np.int8)
+            )  # U in (lo, hi): V=1 iff U < p
             weights.append(hi - lo)
         grids = np.meshgrid(*[np.arange(len(w)) for w in weights], indexing="ij")
         index = [g.ravel() for g in grids]
-        self.weight = np.prod([w[i] for w, i in zip(weights, index)], axis=0)
-        self.response = {v: t[i] for v, t, i in zip(self.order, tables, index)}
+        self.weight = np.prod([w[i] for w, i in zip(weights, index, strict=True)], axis=0)
+        self.response = {v: t[i] for v, t, i in zip(self.order, tables, index, strict=True)}
 
     def _check(self, *names: str | None) -> None:
         for name in names:
@@ -163,18 +173,22 @@ class BinarySCM:
         return self.expect(self.evaluate({x: 1})[y], (obs[x] == 0) & (obs[y] == 0))
 
     def observed_joint(self) -> dict[tuple[int, ...], float]:
-        """Exact joint distribution of the observed variables, keyed by values in topological order."""
+        """Exact joint distribution of the observed variables, keyed by values in topological
+        order."""
         obs = self.evaluate()
         names = [v for v in self.order if v not in self.latent]
         codes = np.stack([obs[v] for v in names], axis=1)
         joint: dict[tuple[int, ...], float] = {}
-        for row, w in zip(map(tuple, codes.tolist()), self.weight):
+        for row, w in zip(map(tuple, codes.tolist()), self.weight, strict=True):
             joint[row] = joint.get(row, 0.0) + float(w)
         return joint
 
 
-def observed_graph(edges: Sequence[Sequence[str]], confounded: Sequence[Sequence[str]] = (),
-                   variables: Sequence[str] = ()) -> nx.DiGraph:
+def observed_graph(
+    edges: Sequence[Sequence[str]],
+    confounded: Sequence[Sequence[str]] = (),
+    variables: Sequence[str] = (),
+) -> nx.DiGraph:
     """A DAG with one explicit latent node ``U[a,b]`` for each confounded pair (latent=True).
 
     Example
@@ -198,7 +212,8 @@ def observed_graph(edges: Sequence[Sequence[str]], confounded: Sequence[Sequence
 
 
 def is_backdoor_set(graph: nx.DiGraph, x: str, y: str, adjust: Sequence[str]) -> bool:
-    """Pearl's backdoor criterion: no descendant of x in ``adjust``, and it blocks every backdoor path.
+    """Pearl's backdoor criterion: no descendant of x in ``adjust``, and it blocks every backdoor
+    path.
 
     Example
     -------

@@ -20,9 +20,14 @@ from causalcourse.uncertainty import proportion_interval
 __all__ = ["evaluate", "wilson_interval", "accuracy_table", "hallucination_rate", "plot_accuracy"]
 
 
-def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_path: str | Path | None = None,
-             progress: bool = False) -> pd.DataFrame:
-    """One row per (answerer, question): truth, prediction, correct, failed, error, extraction check.
+def evaluate(
+    questions: Sequence[Question],
+    answerers: Iterable[Answerer],
+    csv_path: str | Path | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """One row per (answerer, question): truth, prediction, correct, failed, error, extraction
+    check.
 
     Saved as CSV to ``csv_path`` if given. ``progress`` shows a tqdm bar (off in notebooks).
 
@@ -39,12 +44,24 @@ def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_p
     for answerer in answerers:
         for q in tqdm(questions, desc=answerer.name, disable=not progress):
             a = answerer.answer(q)
-            rows.append({"answerer": answerer.name, "id": q.id, "rung": q.rung, "query": q.query, "shape": q.shape,
-                         "variant": q.variant, "truth": q.answer, "predicted": a.yes,
-                         "correct": a.yes is not None and a.yes == q.answer, "failed": a.failed,
-                         "error": a.error or "", "extra_edges": a.extraction.get("extra_edges", np.nan),
-                         "missing_edges": a.extraction.get("missing_edges", np.nan),
-                         "wrong_numbers": a.extraction.get("wrong_numbers", np.nan)})
+            rows.append(
+                {
+                    "answerer": answerer.name,
+                    "id": q.id,
+                    "rung": q.rung,
+                    "query": q.query,
+                    "shape": q.shape,
+                    "variant": q.variant,
+                    "truth": q.answer,
+                    "predicted": a.yes,
+                    "correct": a.yes is not None and a.yes == q.answer,
+                    "failed": a.failed,
+                    "error": a.error or "",
+                    "extra_edges": a.extraction.get("extra_edges", np.nan),
+                    "missing_edges": a.extraction.get("missing_edges", np.nan),
+                    "wrong_numbers": a.extraction.get("wrong_numbers", np.nan),
+                }
+            )
     results = pd.DataFrame(rows)
     if csv_path is not None:
         results.to_csv(csv_path, index=False)
@@ -75,50 +92,79 @@ def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> p
 
     Example
     -------
-    >>> r = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [1, 1, 0, 1], "failed": [0] * 4})
+    >>> r = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [1, 1, 0, 1],
+    ...     "failed": [0] * 4})
     >>> accuracy_table(r).accuracy.tolist()
     [1.0, 0.5]
     """
     keys = ["answerer", *([by] if isinstance(by, str) else by)]
     missing = [k for k in keys if k not in results.columns]
     if missing:
-        raise UnknownNameError(f"results have no column(s) {missing}; "
-                               f"columns are {list(results.columns)}")
+        raise UnknownNameError(
+            f"results have no column(s) {missing}; columns are {list(results.columns)}"
+        )
     rows = []
     for group, part in results.groupby(keys, sort=True):
         n, k = len(part), int(part.correct.sum())
         low, high = wilson_interval(k, n)
-        rows.append(dict(zip(keys, group), n=n, correct=k, failed=int(part.failed.sum()),
-                         accuracy=k / n, ci_low=low, ci_high=high))
+        rows.append(
+            dict(
+                zip(keys, group, strict=True),
+                n=n,
+                correct=k,
+                failed=int(part.failed.sum()),
+                accuracy=k / n,
+                ci_low=low,
+                ci_high=high,
+            )
+        )
     return pd.DataFrame(rows)
 
 
 def hallucination_rate(results: pd.DataFrame) -> pd.DataFrame:
-    """Per answerer with extractions: share of extractions with an extra edge, with a missing edge, mean wrong numbers.
+    """Per answerer with extractions: share of extractions with an extra edge, with a missing edge,
+    mean wrong numbers.
 
     Example
     -------
-    >>> r = pd.DataFrame({"answerer": ["t", "t"], "extra_edges": [1, 0], "missing_edges": [0, 0], "wrong_numbers": [0, 2]})
+    >>> r = pd.DataFrame({"answerer": ["t", "t"], "extra_edges": [1, 0], "missing_edges": [0, 0],
+    ...     "wrong_numbers": [0, 2]})
     >>> hallucination_rate(r).extra_edge_rate.tolist()
     [0.5]
     """
     part = results.dropna(subset=["extra_edges"])
     rows = []
     for name, g in part.groupby("answerer"):
-        rows.append({"answerer": name, "n": len(g), "extra_edge_rate": float((g.extra_edges > 0).mean()),
-                     "missing_edge_rate": float((g.missing_edges > 0).mean()),
-                     "mean_wrong_numbers": float(g.wrong_numbers.mean())})
-    return pd.DataFrame(rows, columns=["answerer", "n", "extra_edge_rate", "missing_edge_rate", "mean_wrong_numbers"])
+        rows.append(
+            {
+                "answerer": name,
+                "n": len(g),
+                "extra_edge_rate": float((g.extra_edges > 0).mean()),
+                "missing_edge_rate": float((g.missing_edges > 0).mean()),
+                "mean_wrong_numbers": float(g.wrong_numbers.mean()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["answerer", "n", "extra_edge_rate", "missing_edge_rate", "mean_wrong_numbers"],
+    )
 
 
-def plot_accuracy(table: pd.DataFrame, by: str = "rung", ax: object | None = None, title: str | None = None,
-                  order: Sequence | None = None) -> object:
-    """Grouped bars of accuracy per ``by`` value and answerer, with Wilson intervals and the 50 % line.
+def plot_accuracy(
+    table: pd.DataFrame,
+    by: str = "rung",
+    ax: object | None = None,
+    title: str | None = None,
+    order: Sequence | None = None,
+) -> object:
+    """Grouped bars of accuracy per ``by`` value and answerer, with Wilson intervals and the 50 %
+    line.
 
     Example
     -------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> t = pd.DataFrame({"answerer": ["a", "a"], "rung": [1, 2], "accuracy": [1.0, 0.5], "ci_low": [0.8, 0.3], "ci_high": [1.0, 0.7]})
+    >>> t = pd.DataFrame({"answerer": ["a", "a"], "rung": [1, 2], "accuracy": [1.0, 0.5],
+    ...     "ci_low": [0.8, 0.3], "ci_high": [1.0, 0.7]})
     >>> plot_accuracy(t, title="t").get_title()
     't'
     """

@@ -1,4 +1,5 @@
-"""The Tübingen cause-effect pairs and three orientation methods: now :mod:`causalcourse.discovery.pairs`.
+"""The Tübingen cause-effect pairs and three orientation methods: now
+:mod:`causalcourse.discovery.pairs`.
 
 This module re-exports them so that ``from causalcourse.llm.pairs import ...`` keeps working.
 """
@@ -12,5 +13,11 @@ from causalcourse.discovery.pairs import (
     weighted_accuracy,
 )
 
-__all__ = ["load_tuebingen", "subsample", "orient_anm", "orient_reci", "orient_lingam",
-           "weighted_accuracy"]
+__all__ = [
+    "load_tuebingen",
+    "subsample",
+    "orient_anm",
+    "orient_reci",
+    "orient_lingam",
+    "weighted_accuracy",
+]
