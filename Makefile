@@ -9,10 +9,12 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides workshop lock clean
+.PHONY: help install test unit lint book book-fresh test-site execute bench doctor exercises slides workshop lock clean
 
 help:
-	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
+	@echo "make test        create .venv if needed; unit tests, lint and types, notebook tests (nbval), book build, browser test"
+	@echo "make unit        the fast unit tests and doctests (about a minute; skips tests marked slow)"
+	@echo "make lint        ruff and mypy on the package (also run by make test)"
 	@echo "make book        build the website into _build/html from the committed notebook outputs"
 	@echo "make book-fresh  re-execute every notebook in place, then build the website"
 	@echo "make test-site   build the website and check every page in headless Chromium"
@@ -38,7 +40,11 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests causalcourse
+	$(BIN)/python -m pytest -m "not slow" tests causalcourse
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check causalcourse
+	$(BIN)/python -m mypy causalcourse
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -312,7 +312,7 @@ class CausalThompson(ContextualThompson):
         if n_arms != 2:
             raise CourseError(f"CausalThompson is defined for two arms, got n_arms={n_arms}")
         super().start(n_runs, n_arms, rng)
-        self.p_follow = np.full((n_runs, 2), 0.5)  # Q2 = P(y | x) per run and intuition
+        self.p_follow: np.ndarray = np.full((n_runs, 2), 0.5)  # Q2 = P(y | x) per run and intuition
 
     def learn_from_log(self, contexts: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
         for ctx in (0, 1):

@@ -124,7 +124,8 @@ def _invert_continuous(
     ):  # affine in u: exact
         return (v - intercept) / slope
     sign = np.where(rising, 1.0, -1.0)  # work with an increasing function sign * f
-    lo, hi = np.full(n, grid[0]), np.full(n, grid[-1])
+    lo: np.ndarray = np.full(n, grid[0])
+    hi: np.ndarray = np.full(n, grid[-1])
     target = sign * v
     for _ in range(64):  # widen the bracket until it holds the evidence
         below = sign * _call(node, mech, pa, lo, n) > target

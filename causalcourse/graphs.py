@@ -11,10 +11,14 @@ in the graph raises :class:`~causalcourse.errors.UnknownNameError`.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from causalcourse.errors import CourseError, UnknownNameError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["dag", "check_acyclic", "check_nodes", "latent_nodes", "layered_positions", "draw_dag"]
 
@@ -170,12 +174,12 @@ def _between(point: tuple[float, float], a: tuple[float, float], b: tuple[float,
 
 def draw_dag(
     graph: nx.DiGraph,
-    ax: object | None = None,
+    ax: Axes | None = None,
     title: str | None = None,
     pos: Mapping[str, tuple[float, float]] | None = None,
     highlight: Collection[str] = (),
     horizontal: bool = True,
-) -> object:
+) -> Axes:
     """Draw a causal DAG with a layered layout; latent nodes and their edges are dashed.
 
     ``highlight`` nodes (e.g. the treatment and outcome) are filled with the accent

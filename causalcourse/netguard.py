@@ -73,8 +73,8 @@ def install() -> None:
     causalcourse.netguard.NetworkDisabledError: network access is disabled ...
     >>> uninstall()
     """
-    socket.socket.connect = _connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign, assignment]
 
 
 def uninstall() -> None:

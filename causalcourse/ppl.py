@@ -413,7 +413,7 @@ def _map_logistic(features: np.ndarray, target: np.ndarray, iterations: int = 25
     """MAP logistic regression with a Normal(0, 2.5) prior on every coefficient (intercept first),
     by Newton."""
     design = np.column_stack([np.ones(len(target)), features])
-    beta = np.zeros(design.shape[1])
+    beta: np.ndarray = np.zeros(design.shape[1])
     precision = np.eye(design.shape[1]) / PRIOR_SCALE**2
     for _ in range(iterations):
         prob = _sigmoid(design @ beta)
@@ -450,9 +450,10 @@ def frontdoor_plugin(x: np.ndarray, m: np.ndarray, y: np.ndarray, x_value: float
 
 
 def _chain(factors: list) -> list:
-    """The longest run of ``factors`` that reads P(V1) P(V2 | V1) P(V3 | V1, V2) ..., found
-    greedily."""
-    chain, seen, remaining = [], set(), list(factors)
+    """The longest run of ``factors`` reading P(V1) P(V2 | V1) P(V3 | V1, V2) ..., greedily."""
+    chain: list = []
+    seen: set[str] = set()
+    remaining = list(factors)
     while True:
         ready = [f for f in remaining if set(map(str, f.distribution.parents)) == seen]
         if not ready:

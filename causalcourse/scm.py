@@ -35,7 +35,7 @@ import inspect
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import networkx as nx
 import numpy as np
@@ -365,6 +365,26 @@ class SCM:
         return model
 
     # ----------------------------------------------------------------- sampling
+    @overload
+    def sample(
+        self,
+        n: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        *,
+        noise: Mapping[str, Array] | pd.DataFrame | None = None,
+        return_noise: Literal[False] = False,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def sample(
+        self,
+        n: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        *,
+        noise: Mapping[str, Array] | pd.DataFrame | None = None,
+        return_noise: Literal[True],
+    ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
     def sample(
         self,
         n: int | None = None,
@@ -415,15 +435,12 @@ class SCM:
         n = int(n)
         if us is None:
             if seed is None:
-                seed = int(np.random.SeedSequence().entropy % 2**63)
+                seed = cast(int, np.random.SeedSequence().entropy) % 2**63
             if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
                 raise CourseError(
                     f"seed must be a non-negative integer or a numpy Generator, got {seed!r}"
                 )
-            us = {
-                v: np.asarray(self._mechanisms[v].noise.draw(_stream(int(seed), v), n))
-                for v in noisy
-            }
+            us = {v: self._draw(v, int(seed), n) for v in noisy}
         values: dict[str, Array] = {}
         for node in self._order:
             values[node] = self._evaluate(node, values, us.get(node), n)
@@ -431,6 +448,11 @@ class SCM:
         if return_noise:
             return frame, pd.DataFrame(us, columns=noisy)
         return frame
+
+    def _draw(self, node: str, seed: int, n: int) -> Array:
+        noise = self._mechanisms[node].noise
+        assert noise is not None  # only called for variables with noise
+        return np.asarray(noise.draw(_stream(seed, node), n))
 
     def _evaluate(self, node: str, values: dict[str, Array], u: Array | None, n: int) -> Array:
         mech = self._mechanisms[node]

@@ -27,10 +27,17 @@ __all__ = ["DesignModel", "expected_information_gain"]
 class DesignModel(Protocol):
     """What :func:`expected_information_gain` needs of a model (a ``StructureModel`` has it)."""
 
-    nodes: tuple[str, ...]
-    alpha_mu: float
-    alpha_w: float | None
-    evidence: Evidence | None
+    @property
+    def nodes(self) -> tuple[str, ...]: ...
+
+    @property
+    def alpha_mu(self) -> float: ...
+
+    @property
+    def alpha_w(self) -> float | None: ...
+
+    @property
+    def evidence(self) -> Evidence | None: ...
 
     @property
     def dags(self) -> np.ndarray: ...

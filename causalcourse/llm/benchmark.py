@@ -377,7 +377,7 @@ def _identified_ate(
 
 
 def _scm_from_mechanisms(spec: Mapping, order: Sequence[str]) -> BinarySCM:
-    parents = {v: [] for v in order}
+    parents: dict[str, list[str]] = {v: [] for v in order}
     for a, b in spec.get("edges", []):
         parents[b].append(a)
     probs = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -41,7 +42,7 @@ class BinarySCM:
     """
 
     parents: Mapping[str, Sequence[str]]
-    probs: Mapping[str, Sequence[float]]
+    probs: Mapping[str, Any]  # sequences of probabilities; arrays after construction
     latent: frozenset[str] = frozenset()
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -223,14 +224,14 @@ def is_backdoor_set(graph: nx.DiGraph, x: str, y: str, adjust: Sequence[str]) ->
     """
     if isinstance(adjust, str):
         raise CourseError(f"adjust must be a list of names, not the string {adjust!r}")
-    adjust = set(adjust)
-    unknown = sorted(({x, y} | adjust) - set(graph.nodes))
+    adjusted = set(adjust)
+    unknown = sorted(({x, y} | adjusted) - set(graph.nodes))
     if unknown:
         raise UnknownNameError(f"unknown node(s) {unknown}; the graph has {sorted(graph.nodes)}")
-    if adjust & (nx.descendants(graph, x) | {x, y}):
+    if adjusted & (nx.descendants(graph, x) | {x, y}):
         return False
-    if any(graph.nodes[a].get("latent", False) for a in adjust):
+    if any(graph.nodes[a].get("latent", False) for a in adjusted):
         return False
     cut = graph.copy()
     cut.remove_edges_from(list(graph.out_edges(x)))
-    return nx.is_d_separator(cut, {x}, {y}, adjust)
+    return nx.is_d_separator(cut, {x}, {y}, adjusted)

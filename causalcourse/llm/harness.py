@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm.answerers import Answerer
 from causalcourse.llm.benchmark import Question
 from causalcourse.uncertainty import proportion_interval
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["evaluate", "wilson_interval", "accuracy_table", "hallucination_rate", "plot_accuracy"]
 
@@ -153,10 +157,10 @@ def hallucination_rate(results: pd.DataFrame) -> pd.DataFrame:
 def plot_accuracy(
     table: pd.DataFrame,
     by: str = "rung",
-    ax: object | None = None,
+    ax: Axes | None = None,
     title: str | None = None,
     order: Sequence | None = None,
-) -> object:
+) -> Axes:
     """Grouped bars of accuracy per ``by`` value and answerer, with Wilson intervals and the 50 %
     line.
 
