@@ -63,6 +63,15 @@ def attribute_matrix(attributes: Mapping[str, np.ndarray]) -> torch.Tensor:
     )
 
 
+def _check_sizes(z_dim: int, hidden: int, pixel_scale: float) -> None:
+    if z_dim < 1 or hidden < 1:
+        raise CourseError(
+            f"z_dim and hidden must be at least 1, got z_dim={z_dim}, hidden={hidden}"
+        )
+    if not pixel_scale > 0:
+        raise CourseError(f"pixel_scale must be positive, got {pixel_scale!r}")
+
+
 def _mlp(n_in: int, n_out: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
 
@@ -93,6 +102,7 @@ class FaceVAE(nn.Module):
 
     def __init__(self, z_dim: int = 8, hidden: int = 256, pixel_scale: float = 0.05) -> None:
         super().__init__()
+        _check_sizes(z_dim, hidden, pixel_scale)
         self.z_dim, self.pixel_scale = z_dim, pixel_scale
         self.encoder = _mlp(PIXELS, 2 * z_dim, hidden)
         self.decoder = _Decoder(z_dim, hidden)
@@ -144,6 +154,7 @@ class DeepSCM(nn.Module):
         self, z_dim: int = 4, hidden: int = 256, pixel_scale: float = 0.05, beta: float = 1.0
     ) -> None:
         super().__init__()
+        _check_sizes(z_dim, hidden, pixel_scale)
         self.z_dim, self.pixel_scale, self.beta = z_dim, pixel_scale, beta
         self.encoder = _mlp(PIXELS, 2 * z_dim, hidden)
         self.decoder = _Decoder(z_dim + len(ATTRIBUTES), hidden)
@@ -308,6 +319,11 @@ def attribute_directions(z: torch.Tensor, a: torch.Tensor, joint: bool = False) 
     >>> attribute_directions(z, a, joint=True)[0].round(decimals=3).abs()
     tensor([2., 0.])
     """
+    if z.ndim != 2 or a.ndim != 2 or len(z) != len(a) or a.shape[1] != len(ATTRIBUTES):
+        raise CourseError(
+            f"z (n, z_dim) and a (n, {len(ATTRIBUTES)}) must have the same rows, "
+            f"got shapes {tuple(z.shape)} and {tuple(a.shape)}"
+        )
     if joint:
         design = torch.cat([torch.ones(len(a), 1), a], 1)
         return torch.linalg.lstsq(design, z).solution[1:]
@@ -342,6 +358,13 @@ def vae_edit(
     return vae.decode(z)
 
 
+def _check_images(images: np.ndarray | torch.Tensor) -> np.ndarray:
+    out = np.asarray(images)
+    if out.ndim != 4 or out.shape[1:] != (3, SIZE, SIZE):
+        raise CourseError(f"images must have shape (n, 3, {SIZE}, {SIZE}), got {out.shape}")
+    return out
+
+
 def fit_readers(
     images: np.ndarray, attributes: Mapping[str, np.ndarray], alpha: float = 1.0
 ) -> dict:
@@ -361,6 +384,10 @@ def fit_readers(
     """
     from sklearn.linear_model import Ridge
 
+    missing = [a for a in ATTRIBUTES if a not in attributes]
+    if missing:
+        raise UnknownNameError(f"missing attributes {missing}; need all of {list(ATTRIBUTES)}")
+    images = _check_images(images)
     masks = owned_masks()
     return {
         name: Ridge(alpha=alpha).fit(
@@ -378,7 +405,7 @@ def read_attributes(readers: Mapping, images: np.ndarray | torch.Tensor) -> dict
     >>> sorted(read_attributes({}, np.zeros((1, 3, 32, 32))))
     []
     """
-    images = np.asarray(images)
+    images = _check_images(images)
     masks = owned_masks()
     return {
         name: reader.predict(images[:, :, masks[name]].reshape(len(images), -1))

@@ -62,6 +62,8 @@ def sha256_file(path: Path | str) -> str:
     >>> sha256_file(p)[:12]
     'ba7816bf8f01'
     """
+    if not Path(path).is_file():
+        raise MissingFileError(f"file {path} is missing")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -138,6 +140,8 @@ def verify_all(root: Path | str | None = None) -> tuple[int, list[str]]:
     (0, [])
     """
     root = Path(root) if root is not None else data_dir()
+    if not root.is_dir():
+        raise MissingFileError(f"data folder {root} is missing")
     checked, problems = 0, []
     for manifest in sorted(root.rglob(MANIFEST)):
         try:

@@ -121,6 +121,8 @@ def latent_nodes(graph: nx.DiGraph) -> list[str]:
     >>> latent_nodes(dag([("U", "X"), ("U", "Y"), ("X", "Y")], latent=["U"]))
     ['U']
     """
+    if not isinstance(graph, nx.DiGraph) or not nx.is_directed_acyclic_graph(graph):
+        raise CourseError("latent_nodes needs a DAG; build it with causalcourse.graphs.dag")
     return [n for n in nx.topological_sort(graph) if graph.nodes[n].get("latent", False)]
 
 

@@ -306,6 +306,11 @@ def glasses_counterfactual_probability(
     ...     np.array([0.8, 0.8]))
     array([1. , 0.6])
     """
+    age, glasses, new_age = (np.asarray(v, dtype=float) for v in (age, glasses, new_age))
+    if np.any((age < 0) | (age > 1)) or np.any((new_age < 0) | (new_age > 1)):
+        raise CourseError("age and new_age must lie in [0, 1], the range of the age attribute")
+    if not np.isin(glasses, (0.0, 1.0)).all():
+        raise CourseError("glasses must be 0 or 1")
     p_old = GLASSES_BASE + GLASSES_SLOPE * np.asarray(age, dtype=float)
     p_new = GLASSES_BASE + GLASSES_SLOPE * np.asarray(new_age, dtype=float)
     if_worn = np.minimum(p_new, p_old) / p_old

@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from typing import Any
 
+from causalcourse.errors import CourseError
+
 __all__ = ["NetworkDisabledError", "install", "uninstall", "is_loopback"]
 
 _original_connect = socket.socket.connect
@@ -31,6 +33,8 @@ def is_loopback(address: Any) -> bool:
     """
     if isinstance(address, (str, bytes)):  # AF_UNIX path
         return True
+    if not isinstance(address, tuple) or not address:
+        raise CourseError(f"expected a socket address (host, port) or a path, got {address!r}")
     host = address[0]
     if isinstance(host, bytes):
         host = host.decode()

@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 import torch
 
-from causalcourse.errors import CourseError
+from causalcourse.errors import CourseError, UnknownNameError
 
 __all__ = [
     "CAUSES",
@@ -98,10 +98,20 @@ def pathway_graph(mediator_observed: bool = True) -> nx.DiGraph:
     """
     from causalcourse.graphs import dag
 
+    if not isinstance(mediator_observed, bool):
+        raise CourseError(f"mediator_observed must be True or False, got {mediator_observed!r}")
     latents = ["U1", "U2", "U3"]
     edges = [(u, x) for u in latents for x in CAUSES] + [(x, "M") for x in CAUSES] + [("M", "Y")]
     edges += [(u, "Y") for u in latents]
     return dag(edges, latent=latents + ([] if mediator_observed else ["M"]))
+
+
+def _params(params: object) -> PathwayParams:
+    if params is None:
+        return PathwayParams()
+    if not isinstance(params, PathwayParams):
+        raise CourseError(f"params must be a PathwayParams, got {type(params).__name__}")
+    return params
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -128,7 +138,7 @@ def simulate_pathway(
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise CourseError(f"n must be a positive integer number of cells, got {n!r}")
-    p = params or PathwayParams()
+    p = _params(params)
     u = rng.normal(p.u_mean, p.u_sd, size=(n, 3))
     if do_x is None:
         x = (rng.random((n, 5)) < _sigmoid(np.array(p.x_bias) + u @ p.x_u.T)).astype(float)
@@ -153,7 +163,9 @@ def true_do_mean(params: PathwayParams | None = None, x_value: float = 0.0) -> f
     >>> round(true_do_mean(), 3)
     0.218
     """
-    p = params or PathwayParams()
+    p = _params(params)
+    if not 0 <= x_value <= 1:
+        raise CourseError(f"x_value must lie in [0, 1] (the causes are binary), got {x_value!r}")
     nodes, weights = np.polynomial.hermite_e.hermegauss(80)
     weights = weights / weights.sum()
     y_u = np.array(p.y_u)
@@ -388,6 +400,11 @@ def lvm_do_mean(
     """
     import pyro
 
+    missing = [k for k in _global_shapes(1) if k not in fit or not hasattr(fit[k], "shape")]
+    if missing:
+        raise UnknownNameError(
+            f"fit lacks the coefficient tensor(s) {missing}; pass what fit_lvm returns"
+        )
     n_rep, n_latent = fit["y_u"].shape[0], fit["y_u"].shape[-1]
     causes = {"x": torch.full((n_rep, n_draws, 5), float(x_value))}
     model = pyro.poutine.condition(pathway_lvm, data=fit)
@@ -478,8 +495,13 @@ def merge_chain_rule(expression):
     >>> print(merge_chain_rule(Product.safe([P(b | a), P(y | b), P(a)])))
     P(A, B) * P(Y | B)
     """
-    from y0.dsl import P, Probability, Product, Sum, Variable
+    from y0.dsl import Expression, P, Probability, Product, Sum, Variable
 
+    if not isinstance(expression, Expression):
+        raise CourseError(
+            f"merge_chain_rule needs a y0 expression (from identify_y0), "
+            f"got {type(expression).__name__}"
+        )
     if isinstance(expression, Sum):
         return Sum.safe(merge_chain_rule(expression.expression), expression.ranges)
     if not isinstance(expression, Product):

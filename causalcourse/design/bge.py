@@ -132,6 +132,11 @@ def subset_table(
     (2, 4)
     """
     d = total.shape[-1]
+    if total.shape[-2:] != (d, d) or cross.shape[-3:] != (d, d, d) or count.shape[-1] != d:
+        raise CourseError(
+            f"count, total and cross must have shapes (..., d), (..., d, d), "
+            f"(..., d, d, d); got {count.shape}, {total.shape}, {cross.shape}"
+        )
     masks = _subsets(d)
     size = masks.sum(axis=1).astype(float)
     n = count.astype(float)[..., None]
@@ -169,6 +174,10 @@ def dag_scores(
     [0.0, 0.0, 0.0]
     """
     d = evidence.total.shape[-1]
+    if np.ndim(masks) != 2 or np.shape(masks)[1] != d:
+        raise CourseError(
+            f"masks must have shape (K, {d}), one parent bitmask per node; got {np.shape(masks)}"
+        )
     table = subset_table(evidence.count, evidence.total, evidence.cross, alpha_mu, alpha_w)
     nodes = np.arange(d)  # table: (..., d, 2^d); local terms: (..., K, d)
     local = table[..., nodes, masks | (1 << nodes)] - table[..., nodes, masks]

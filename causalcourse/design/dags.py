@@ -91,7 +91,7 @@ def parent_masks(dags: np.ndarray) -> np.ndarray:
     >>> parent_masks(enumerate_dags(2)).tolist()   # empty, 0 -> 1, 1 -> 0
     [[0, 0], [0, 1], [2, 0]]
     """
-    d = dags.shape[-1]
+    d = _check_stack(dags)
     return (dags.astype(np.int64) << np.arange(d)[:, None]).sum(axis=-2)
 
 
@@ -117,8 +117,8 @@ def reachability(dags: np.ndarray) -> np.ndarray:
     >>> bool(reachability(enumerate_dags(2))[1, 0, 1])   # 0 -> 1 reaches 1 from 0
     True
     """
-    d = dags.shape[-1]
-    reach = dags | np.eye(d, dtype=bool)
+    d = _check_stack(dags)
+    reach = dags.astype(bool) | np.eye(d, dtype=bool)
     for _ in range(max(1, int(np.ceil(np.log2(max(d, 2)))))):
         reach = np.matmul(reach.astype(np.int32), reach.astype(np.int32)) > 0
     return reach

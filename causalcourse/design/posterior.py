@@ -62,6 +62,19 @@ class GraphPosterior:
     dags: np.ndarray
     log_prob: np.ndarray
 
+    def __post_init__(self) -> None:
+        d = len(self.nodes)
+        if np.ndim(self.dags) != 3 or np.shape(self.dags)[1:] != (d, d):
+            raise CourseError(
+                f"dags must have shape (K, {d}, {d}) for the nodes {list(self.nodes)}, "
+                f"got {np.shape(self.dags)}"
+            )
+        if np.shape(self.log_prob) != (len(self.dags),):
+            raise CourseError(
+                f"log_prob needs one entry per DAG ({len(self.dags)}), "
+                f"got shape {np.shape(self.log_prob)}"
+            )
+
     @property
     def probs(self) -> np.ndarray:
         return np.exp(self.log_prob)
@@ -285,7 +298,13 @@ def sample_parameters(
     >>> w.shape, b.shape, s.shape
     ((2, 2, 2), (2, 2), (2, 2))
     """
-    m, d, _ = dags.shape
+    d = evidence.count.shape[0]
+    if np.ndim(dags) != 3 or np.shape(dags)[1:] != (d, d):
+        raise CourseError(
+            f"dags must have shape (m, {d}, {d}) for evidence on {d} variables, "
+            f"got {np.shape(dags)}"
+        )
+    m = dags.shape[0]
     t = alpha_mu * (alpha_w - d - 1) / (alpha_mu + 1)
     weights, intercepts, sds = np.zeros((m, d, d)), np.zeros((m, d)), np.zeros((m, d))
     masks = parent_masks(dags)

@@ -43,6 +43,20 @@ def simulate_linear(
     >>> simulate_linear(w, np.zeros((1, 2)), np.ones((1, 2)), np.ones((1, 1, 2)), None, None)
     array([[[1., 3.]]])
     """
+    m, d = weights.shape[0], weights.shape[-1]
+    if (
+        weights.shape != (m, d, d)
+        or intercepts.shape != (m, d)
+        or sds.shape != (m, d)
+        or noise.ndim != 3
+        or noise.shape[0] != m
+        or noise.shape[2] != d
+    ):
+        raise CourseError(
+            f"shapes disagree: weights {weights.shape}, intercepts {intercepts.shape}, "
+            f"sds {sds.shape}, noise {noise.shape}; expected (m, d, d), (m, d), (m, d), "
+            "(m, n, d)"
+        )
     base = intercepts[:, None, :] + sds[:, None, :] * noise
     w = weights.copy()
     if target is not None:

@@ -26,6 +26,8 @@ def v_structures(graph: nx.DiGraph) -> set[tuple[str, str, str]]:
     >>> v_structures(nx.DiGraph([("X", "Z"), ("Y", "Z")]))
     {('X', 'Z', 'Y')}
     """
+    if not isinstance(graph, nx.DiGraph) or not nx.is_directed_acyclic_graph(graph):
+        raise CourseError("v_structures needs a DAG (a networkx DiGraph)")
     found = set()
     for child in graph.nodes:
         for a, b in itertools.combinations(sorted(graph.predecessors(child)), 2):

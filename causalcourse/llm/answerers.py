@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from causalcourse.errors import CourseError
 from causalcourse.llm.benchmark import (
     TEMPLATES,
     THRESHOLD,
@@ -28,6 +29,12 @@ __all__ = [
     "CommonsenseAnswerer",
     "CausalEngineAnswerer",
 ]
+
+
+def _question(question: object, who: str) -> Question:
+    if not isinstance(question, Question):
+        raise CourseError(f"{who}.answer needs a benchmark Question, got {type(question).__name__}")
+    return question
 
 
 @dataclass
@@ -74,6 +81,7 @@ class CausalEngineAnswerer:
     name = "causal engine"
 
     def answer(self, question: Question) -> Answer:
+        question = _question(question, type(self).__name__)
         try:
             yes, value = solve(question.spec)
         except (ValueError, KeyError) as error:
@@ -98,7 +106,7 @@ class AssociationalAnswerer:
     name = "associational"
 
     def answer(self, question: Question) -> Answer:
-        spec = question.spec
+        spec = _question(question, type(self).__name__).spec
         q = spec["query"]
         kind, x, y, pol = q["type"], q["treatment"], q["outcome"], int(q["polarity"])
         try:
@@ -143,8 +151,14 @@ class CommonsenseAnswerer:
 
     def __init__(self, beliefs: dict[tuple[str, str], int] | None = None) -> None:
         self.beliefs = _default_beliefs() if beliefs is None else dict(beliefs)
+        for pair, sign in self.beliefs.items():
+            if not (isinstance(pair, tuple) and len(pair) == 2) or sign not in (1, -1):
+                raise CourseError(
+                    f"each belief maps a (cause, effect) pair to +1 or -1, got {pair!r}: {sign!r}"
+                )
 
     def answer(self, question: Question) -> Answer:
+        question = _question(question, type(self).__name__)
         q = question.spec["query"]
         kind, pol = q["type"], int(q["polarity"])
         belief = self.beliefs.get((q["treatment"], q["outcome"]))

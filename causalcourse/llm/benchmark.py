@@ -31,6 +31,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from causalcourse.data import MissingFileError
 from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.identification import identify_y0
 from causalcourse.llm.exact import BinarySCM, is_backdoor_set, observed_graph
@@ -277,6 +278,9 @@ def adjustment_formula(
     (0.2, -0.04)
     """
     adjust = list(adjust)
+    for name in [x, y, *adjust]:
+        if name not in order:
+            raise UnknownNameError(f"unknown variable {name!r}; the story has {list(order)}")
     total = 0.0
     for s in itertools.product((0, 1), repeat=len(adjust)):
         cond = dict(zip(adjust, s, strict=True))
@@ -761,6 +765,8 @@ def true_model(question: Question) -> BinarySCM:
     >>> abs(m.prob(q.spec["query"]["outcome"]) - q.value) < 1e-12 if q.query == "marginal" else True
     True
     """
+    if not isinstance(question, Question):
+        raise CourseError(f"true_model needs a Question, got {type(question).__name__}")
     m = question.model
     return BinarySCM(m["parents"], m["probs"], latent=frozenset(m["latent"]))
 
@@ -776,6 +782,10 @@ def to_jsonl(questions: Iterable[Question], path: str | Path) -> Path:
     >>> len(read_jsonl(p))
     2
     """
+    questions = list(questions)
+    for q in questions:
+        if not isinstance(q, Question):
+            raise CourseError(f"to_jsonl writes Question objects, got {type(q).__name__}")
     path = Path(path)
     with path.open("w") as handle:
         for q in questions:
@@ -794,6 +804,8 @@ def read_jsonl(path: str | Path) -> list[Question]:
     >>> read_jsonl(to_jsonl(qs, pathlib.Path(tempfile.mkdtemp()) / "b.jsonl")) == qs
     True
     """
+    if not Path(path).is_file():
+        raise MissingFileError(f"benchmark file {path} is missing")
     out = []
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
         if not line.strip():

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from causalcourse.errors import CourseError
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm.answerers import Answer
 from causalcourse.llm.benchmark import Question, solve
 
@@ -99,6 +99,10 @@ def check_extraction(extracted: dict, truth: dict) -> dict:
     >>> check_extraction({"edges": [["A", "B"], ["B", "C"]]}, {"edges": [["a", "b"]]})
     {'extra_edges': 1, 'missing_edges': 0, 'wrong_numbers': 0}
     """
+    if not isinstance(extracted, dict) or not isinstance(truth, dict):
+        raise CourseError(
+            "check_extraction compares two spec dicts (the extracted one and the truth)"
+        )
 
     def edge_set(spec: dict) -> set:
         edges = {(_norm(a), _norm(b)) for a, b in spec.get("edges") or []}
@@ -140,7 +144,7 @@ def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
     True
     """
     if strategy not in STRATEGIES:
-        raise CourseError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+        raise UnknownNameError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     text = question.prompt
     if strategy == "plain":
         text += "\nAnswer with one word: yes or no."

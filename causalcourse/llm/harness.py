@@ -44,6 +44,16 @@ def evaluate(
     """
     from tqdm import tqdm
 
+    questions = list(questions)
+    answerers = list(answerers)
+    for q in questions:
+        if not isinstance(q, Question):
+            raise CourseError(f"evaluate needs benchmark Questions, got {type(q).__name__}")
+    for candidate in answerers:
+        if not callable(getattr(candidate, "answer", None)) or not hasattr(candidate, "name"):
+            raise CourseError(
+                f"an answerer needs a name and answer(question); {type(candidate).__name__} has not"
+            )
     rows = []
     for answerer in answerers:
         for q in tqdm(questions, desc=answerer.name, disable=not progress):
@@ -136,6 +146,15 @@ def hallucination_rate(results: pd.DataFrame) -> pd.DataFrame:
     >>> hallucination_rate(r).extra_edge_rate.tolist()
     [0.5]
     """
+    missing = [
+        c
+        for c in ("answerer", "extra_edges", "missing_edges", "wrong_numbers")
+        if c not in results.columns
+    ]
+    if missing:
+        raise UnknownNameError(
+            f"results have no column(s) {missing}; columns are {list(results.columns)}"
+        )
     part = results.dropna(subset=["extra_edges"])
     rows = []
     for name, g in part.groupby("answerer"):
@@ -174,6 +193,14 @@ def plot_accuracy(
     """
     import matplotlib.pyplot as plt
 
+    missing = [
+        c for c in ("answerer", by, "accuracy", "ci_low", "ci_high") if c not in table.columns
+    ]
+    if missing:
+        raise UnknownNameError(
+            f"the table has no column(s) {missing}; make it with accuracy_table "
+            f"(columns are {list(table.columns)})"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     groups = list(order) if order is not None else list(dict.fromkeys(table[by]))
