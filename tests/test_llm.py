@@ -420,3 +420,13 @@ def test_binary_scm_names_bad_input() -> None:
         BinarySCM({"X": ("Y",), "Y": ("X",)}, {"X": [0.1, 0.2], "Y": [0.1, 0.2]})
     with pytest.raises(ValueError, match="probability zero"):
         BinarySCM({"X": ()}, {"X": [0.0]}).prob("X", {"X": 1})
+
+
+@pytest.mark.parametrize("k, n", [(0, 5), (8, 10), (37, 120), (120, 120)])
+def test_wilson_interval_is_the_wilson_formula(k: int, n: int) -> None:
+    from causalcourse.llm.harness import wilson_interval
+
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert wilson_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)
