@@ -140,7 +140,7 @@ CASES = [
     ("design.bge_family_score", lambda: bge.bge_family_score(EV, 0, [0]), C, "parents of node 0"),
     ("design.bge_alpha_w", lambda: bge.bge_alpha_w(3, 1.0, 2.0), C, "alpha_w must exceed"),
     ("design.dag_scores", lambda: bge.dag_scores(EV, np.zeros((3, 4), int), 1.0, 4.0), C, "masks"),
-    ("design.subset_table", lambda: bge.subset_table(EV.count, EV.total[:1], EV.cross, 1.0, 4.0), C, "shape"),
+    ("design.subset_table", lambda: bge.subset_table(EV.count, EV.total[:, :1], EV.cross, 1.0, 4.0), C, "shape"),
     ("design.edge_log_prior", lambda: bge.edge_log_prior(D2, np.full((2, 2), 2.0)), C, "probabilities"),
     ("design.LinearSEM", lambda: sem.LinearSEM(("X", "Y"), np.zeros((3, 3)), np.ones(2)), C, "shape"),
     ("design.LinearSEM.sample", lambda: SEM.sample(3, R, target="Q"), U, "'Q'"),

@@ -132,10 +132,15 @@ def subset_table(
     (2, 4)
     """
     d = total.shape[-1]
-    if total.shape[-2:] != (d, d) or cross.shape[-3:] != (d, d, d) or count.shape[-1] != d:
+    try:
+        ok = cross.shape[-2:] == (d, d)
+        np.broadcast_shapes(count.shape, total.shape[:-1], cross.shape[:-2])
+    except ValueError:
+        ok = False
+    if not ok:
         raise CourseError(
-            f"count, total and cross must have shapes (..., d), (..., d, d), "
-            f"(..., d, d, d); got {count.shape}, {total.shape}, {cross.shape}"
+            "count, total and cross must have shapes (...), (..., d) and (..., d, d); got "
+            f"{count.shape}, {total.shape}, {cross.shape}"
         )
     masks = _subsets(d)
     size = masks.sum(axis=1).astype(float)
