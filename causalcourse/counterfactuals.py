@@ -18,6 +18,11 @@ sufficiency (PS) and necessity-and-sufficiency (PNS) are counterfactual quantiti
 :func:`tian_pearl_bounds` bounds them from observational plus experimental data when
 the SCM is unknown (Tian & Pearl, 2000). :func:`but_for_causes` tests every candidate
 variable of a unit by flipping it.
+
+Abduction by inversion is hand-written because it is the lesson of chapter 04; with a noise
+posterior instead of a point, Pyro and ChiRho do it (``MultiWorldCounterfactual``), and the
+tests compare the two on linear additive models and check the Tian–Pearl bounds against a
+linear program (scipy).
 """
 
 from __future__ import annotations

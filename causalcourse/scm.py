@@ -25,6 +25,10 @@ has variance 1 (:class:`causalcourse.design.LinearSEM` is the same model in matr
 batches of thousands of models). Counterfactuals (abduction, action, prediction) live in
 :mod:`causalcourse.counterfactuals`, which builds on this module.
 
+The class is hand-written because what an SCM is, is the lesson of chapter 03; probabilistic
+programs with ChiRho's ``do`` are the library version (chapter 04), and the tests check the
+two against each other on linear additive models.
+
 Bad input raises :class:`causalcourse.errors.CourseError` (a ``ValueError``) naming the
 variable; an unknown variable name raises :class:`causalcourse.errors.UnknownNameError`.
 """
