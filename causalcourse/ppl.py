@@ -271,10 +271,9 @@ def pathway_lvm(
                 m = pyro.sample("m", dist.Bernoulli(logits=m_logits), obs=m)
                 pyro.sample("y", dist.Bernoulli(logits=y_logits + theta["y_m"] * m), obs=y)
             else:
-                p_m = torch.sigmoid(m_logits)
-                p_y = p_m * torch.sigmoid(y_logits + theta["y_m"]) + (1 - p_m) * torch.sigmoid(
-                    y_logits
-                )
+                p_m = torch.sigmoid(m_logits)  # M marginalised out: a mixture over M = 1, 0
+                p_y_m1, p_y_m0 = torch.sigmoid(y_logits + theta["y_m"]), torch.sigmoid(y_logits)
+                p_y = p_m * p_y_m1 + (1 - p_m) * p_y_m0
                 pyro.sample("y", dist.Bernoulli(probs=p_y.clamp(1e-6, 1 - 1e-6)), obs=y)
 
 
