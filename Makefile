@@ -25,11 +25,13 @@ else
 PIP_INDEX :=
 endif
 
-.PHONY: help install test unit book book-fresh test-site execute bench doctor doctor-report exercises slides \
-	workshop lab lock clean
+.PHONY: help install test unit lint book book-fresh test-site execute bench doctor doctor-report exercises \
+	slides workshop lab lock clean
 
 help:
-	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
+	@echo "make test        create .venv if needed; unit tests, lint and types, notebook tests (nbval), book build, browser test"
+	@echo "make unit        the fast unit tests and doctests (about a minute; skips tests marked slow)"
+	@echo "make lint        ruff and mypy on the package (also run by make test)"
 	@echo "make book        build the website into _build/html (with the slides and exercise notebooks)"
 	@echo "make book-fresh  re-execute every notebook in place, then build the website"
 	@echo "make test-site   build the website and check every page in headless Chromium"
@@ -58,7 +60,11 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests causalcourse
+	$(BIN)/python -m pytest -m "not slow" tests causalcourse
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check causalcourse
+	$(BIN)/python -m mypy causalcourse
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

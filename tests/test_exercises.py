@@ -37,6 +37,7 @@ def solution_sources(nb: nbformat.NotebookNode) -> list[str]:
     return sources
 
 
+@pytest.mark.slow  # executes every chapter's exercise notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_exercise_notebook_has_no_solutions_and_runs(path: Path) -> None:
     chapter = nbformat.read(path, as_version=4)
