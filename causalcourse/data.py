@@ -287,7 +287,7 @@ LALONDE_COLUMNS: tuple[str, ...] = (
 _LALONDE_FILES = {"nsw": ("lalonde/nsw_dw.csv", 445), "cps": ("lalonde/cps_controls.csv", 15_992)}
 
 
-def _lalonde_file(which: str, root: Path | str | None) -> "pd.DataFrame":
+def _lalonde_file(which: str, root: Path | str | None) -> pd.DataFrame:
     import pandas as pd
 
     from causalcourse.errors import CourseError, UnknownNameError
@@ -305,7 +305,8 @@ def _lalonde_file(which: str, root: Path | str | None) -> "pd.DataFrame":
     if tuple(table.columns) != LALONDE_COLUMNS:
         missing = [c for c in LALONDE_COLUMNS if c not in table.columns]
         extra = [c for c in table.columns if c not in LALONDE_COLUMNS]
-        raise CourseError(f"{relative} has the wrong columns (missing {missing}, unexpected {extra}, "
+        raise CourseError(f"{relative} has the wrong columns (missing {missing}, "
+                          f"unexpected {extra}, "
                           f"expected in order {list(LALONDE_COLUMNS)}); restore it from the course "
                           "repository")
     if len(table) != rows or table.isna().any().any():
@@ -313,7 +314,7 @@ def _lalonde_file(which: str, root: Path | str | None) -> "pd.DataFrame":
     return table
 
 
-def load_lalonde(comparison: str = "experimental", root: Path | str | None = None) -> "pd.DataFrame":
+def load_lalonde(comparison: str = "experimental", root: Path | str | None = None) -> pd.DataFrame:
     """The NSW job-training data of LaLonde (1986) in the Dehejia & Wahba (1999) subset.
 
     ``comparison="experimental"``: the randomised experiment, 185 treated and 260 control men.

@@ -295,7 +295,7 @@ def check_pyro() -> Check:
             pyro.sample("y", dist.Normal(mu, 0.5), obs=obs)
 
     guide = AutoDelta(model)
-    svi = SVI(model, guide, pyro.optim.Adam({"lr": 0.1}), Trace_ELBO())  # type: ignore[attr-defined]
+    svi = SVI(model, guide, pyro.optim.Adam({"lr": 0.1}), Trace_ELBO())
     for _ in range(400):
         svi.step(y)
     estimate = float(guide.median()["mu"])
@@ -328,8 +328,8 @@ def check_chirho() -> Check:
         )
 
     def model() -> torch.Tensor:
-        x = pyro.sample("X", mechanism(0.0))  # type: ignore[arg-type]
-        return pyro.sample("Y", mechanism(2.0 * x))  # type: ignore[arg-type]
+        x = pyro.sample("X", mechanism(0.0))
+        return pyro.sample("Y", mechanism(2.0 * x))
 
     evidence = {"X": torch.tensor(1.0), "Y": torch.tensor(3.0)}
     with MultiWorldCounterfactual(), do(actions={"X": torch.tensor(0.0)}), condition(data=evidence):

@@ -483,7 +483,8 @@ def markov_equivalence_class(graph: nx.DiGraph, targets: Iterable[Nodes] = (),
         member = nx.DiGraph()
         member.add_nodes_from(graph.nodes(data=True))
         member.add_edges_from(fixed)
-        member.add_edges_from((v, u) if f else (u, v) for (u, v), f in zip(free, flips, strict=True))
+        member.add_edges_from((v, u) if f else (u, v)
+                              for (u, v), f in zip(free, flips, strict=True))
         if (nx.is_directed_acyclic_graph(member) and v_structures(member) == wanted
                 and set(cpdag(member, targets).edges) == set(essential.edges)):
             members.append(member)
@@ -671,7 +672,8 @@ def _noise_sds(graph: nx.DiGraph, noise_sd: float | Mapping[str, float]) -> dict
         sds = {n: float(noise_sd) for n in graph.nodes}
     for node, sd in sds.items():
         if not sd > 0:
-            raise CourseError(f"the noise standard deviation of {node!r} must be positive, got {sd!r}")
+            raise CourseError(f"the noise standard deviation of {node!r} must be positive, "
+                              f"got {sd!r}")
     return sds
 
 

@@ -123,7 +123,8 @@ def _treatment(d: Any, n: int | None = None) -> np.ndarray:
 def _propensity(e: Any, n: int) -> np.ndarray:
     array = _vector(e, "the propensity score e", n)
     if (array <= 0).any() or (array >= 1).any():
-        raise CourseError("propensity scores must lie strictly between 0 and 1; clip or trim them first")
+        raise CourseError("propensity scores must lie strictly between 0 and 1; "
+                          "clip or trim them first")
     return array
 
 
@@ -197,7 +198,8 @@ def learners(kind: str = "linear", seed: int = 0) -> tuple[Any, Any]:
         forest: dict[str, Any] = {"n_estimators": 200, "min_samples_leaf": 5,
                                   "max_features": 0.5, "n_jobs": 1, "random_state": seed}
         return RandomForestRegressor(**forest), RandomForestClassifier(**forest)
-    raise UnknownNameError(f"unknown learner kind {kind!r}; choose 'linear', 'boosting' or 'forest'")
+    raise UnknownNameError(f"unknown learner kind {kind!r}; "
+                           "choose 'linear', 'boosting' or 'forest'")
 
 
 def att_regression(y: Any, d: Any, m0: Any) -> float:
@@ -441,7 +443,8 @@ def crossfit_nuisances(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_
     y = _vector(y, "the outcome y")
     d = _treatment(d, y.size)
     if x.ndim != 2 or x.shape[0] != y.size:
-        raise CourseError(f"x must be a table with one row per unit ({y.size}), got shape {x.shape}")
+        raise CourseError(f"x must be a table with one row per unit ({y.size}), "
+                          f"got shape {x.shape}")
     if not 0 <= clip < 0.5:
         raise CourseError(f"clip must lie in [0, 0.5), got {clip!r}")
     _check_folds(folds, y.size)
@@ -632,7 +635,8 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
         check_known(["treat", "re78"], frame.columns, what="column", where=f"the {name} data")
     for rule in rules:
         if rule not in TRIMMING_RULES:
-            raise UnknownNameError(f"unknown trimming rule {rule!r}; choose from {list(TRIMMING_RULES)}")
+            raise UnknownNameError(f"unknown trimming rule {rule!r}; "
+                                   f"choose from {list(TRIMMING_RULES)}")
     d = _treatment(observational["treat"].to_numpy())
     rows = []
     for label, covariates in covariate_sets.items():
@@ -655,7 +659,8 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
             if n_boot:
                 boot = bootstrap_estimates(sample, covariates, n_boot=n_boot, seed=seed)
                 for column in boot:
-                    row[f"{column} low"], row[f"{column} high"] = boot[column].quantile([0.025, 0.975])
+                    low, high = boot[column].quantile([0.025, 0.975])
+                    row[f"{column} low"], row[f"{column} high"] = low, high
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -775,7 +780,7 @@ def plot_forest(table: pd.DataFrame, benchmark: Interval, ax: Axes | None = None
     ax.axvline(benchmark.estimate, color=OKABE_ITO[2], lw=1.5)
     ax.axvline(0.0, color="grey", lw=0.8, ls=":")
     lo_edge, hi_edge = xlim if xlim is not None else (-np.inf, np.inf)
-    for row, (_, entry) in zip(rows, table.iterrows()):
+    for row, (_, entry) in zip(rows, table.iterrows(), strict=True):
         inside = benchmark.low <= entry["estimate"] <= benchmark.high
         colour = OKABE_ITO[0] if inside else OKABE_ITO[3]
         if np.isfinite(entry["low"]) and np.isfinite(entry["high"]):
@@ -784,7 +789,8 @@ def plot_forest(table: pd.DataFrame, benchmark: Interval, ax: Axes | None = None
         if entry["estimate"] < lo_edge or entry["estimate"] > hi_edge:
             edge, marker = (lo_edge, "<") if entry["estimate"] < lo_edge else (hi_edge, ">")
             ax.scatter([edge], [row], color=colour, marker=marker, s=60, zorder=3, clip_on=False)
-            ax.annotate(f"{entry['estimate']:,.0f}", (edge, row), xytext=(8 if marker == "<" else -8, 5),
+            ax.annotate(f"{entry['estimate']:,.0f}", (edge, row),
+                        xytext=(8 if marker == "<" else -8, 5),
                         textcoords="offset points", ha="left" if marker == "<" else "right",
                         fontsize=8, color=colour)
         else:

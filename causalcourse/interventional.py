@@ -86,7 +86,7 @@ def _check_inputs(data: np.ndarray, names: Sequence[str], regime: Sequence[objec
 def _to_digraph(adjacency: np.ndarray, names: Sequence[str]) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
-    for i, j in zip(*np.nonzero(adjacency)):
+    for i, j in zip(*np.nonzero(adjacency), strict=True):
         graph.add_edge(names[i], names[j])
     return graph
 
@@ -122,7 +122,7 @@ def gies_search(data: np.ndarray, names: Sequence[str], regime: Sequence[object]
         raise CourseError(f"every experiment intervenes on {never_free}: their mechanisms cannot "
                           "be scored (add observational samples or drop the target)")
     blocks = [array[labels == r] for r in order]
-    small = [r for r, b in zip(order, blocks) if len(b) < 2]
+    small = [r for r, b in zip(order, blocks, strict=True) if len(b) < 2]
     if small:
         raise CourseError(f"experiment(s) {small} have fewer than two samples")
     index = {n: i for i, n in enumerate(names)}
@@ -193,7 +193,7 @@ def jci_pc(data: np.ndarray, names: Sequence[str], regime: Sequence[object],
                background_knowledge=knowledge, node_names=all_names)
     full = from_causallearn(found.G, all_names)
     learned = {r: sorted(v for v in full.successors(c) if v in names and not full.has_edge(v, c))
-               for r, c in zip(contexts, context_names)}
+               for r, c in zip(contexts, context_names, strict=True)}
     return JCIResult(full.subgraph(names).copy(), learned, full)
 
 
@@ -279,7 +279,9 @@ def _v_structures(graph: nx.DiGraph, directed_only: bool = False) -> set[tuple[s
 
 
 def consistent_extensions(graph: nx.DiGraph, max_undirected: int = 12) -> list[nx.DiGraph]:
-    """Every DAG an essential graph stands for: its undirected edges oriented without cycles or new v-structures.
+    """Every DAG an essential graph stands for.
+
+    Its undirected edges are oriented in every way that makes no cycle and no new v-structure.
 
     ``graph`` stores an undirected edge as both arcs. Orientations are enumerated
     (``max_undirected`` bounds the 2^k candidates), so keep it for small graphs.
@@ -303,7 +305,8 @@ def consistent_extensions(graph: nx.DiGraph, max_undirected: int = 12) -> list[n
         candidate = nx.DiGraph()
         candidate.add_nodes_from(graph.nodes)
         candidate.add_edges_from(directed)
-        candidate.add_edges_from((b, a) if f else (a, b) for (a, b), f in zip(undirected, flips))
+        candidate.add_edges_from((b, a) if f else (a, b)
+                                 for (a, b), f in zip(undirected, flips, strict=True))
         if nx.is_directed_acyclic_graph(candidate) and _v_structures(candidate) == wanted:
             members.append(candidate)
     if not members:
@@ -393,7 +396,7 @@ _COLUMNS = ["observed", "causal", "associational", "status"]
 def predict_heldout(cells: pd.DataFrame, names: Sequence[str], graph: nx.DiGraph, held_out: str,
                     target: str, targets: Mapping[object, Iterable[str]] | None = None,
                     baseline: str = "CD3/CD28", condition: str = "condition") -> pd.DataFrame:
-    """Predict each molecule's mean shift in a held-out experiment from ``graph`` and the other conditions.
+    """Predict each molecule's mean shift in a held-out experiment from ``graph`` and the others.
 
     Units are standard deviations of the ``baseline`` cells. The experiment's effect
     on its ``target`` (the observed shift of the target, its "dose") is given to both

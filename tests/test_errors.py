@@ -86,6 +86,7 @@ CASES = [
     ("data.verified_path", lambda: data.verified_path("sachs/nope.csv"), U, "nope.csv"),
     ("data.sachs_conditions", lambda: data.sachs_conditions("/nonexistent/root"), U, "conditions.csv"),
     ("data.load_sachs", lambda: data.load_sachs(conditions="CD3"), U, "'CD3'"),
+    ("data.load_lalonde", lambda: data.load_lalonde(comparison="psid"), U, "'psid'"),
     # bandits
     ("bandits.argmax_random", lambda: bandits.argmax_random(np.zeros(3), R), C, "2-d"),
     ("bandits.ThompsonSampling", lambda: bandits.simple_regret(bandits.ThompsonSampling(), np.array([2.0]), 5, 5, R), C, "probabilities"),
@@ -248,7 +249,9 @@ MODULES = {
     "imageworld": "causalcourse.imageworld", "crl": "causalcourse.crl", "ppl": "causalcourse.ppl",
     "plotting": "causalcourse.plotting", "netguard": "causalcourse.netguard",
     "design": "causalcourse.design", "discovery": "causalcourse.discovery",
-    "llm": "causalcourse.llm",
+    "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
+    "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
+    "errors": "causalcourse.errors",
 }
 
 
