@@ -29,6 +29,7 @@ from causalcourse.discovery import compare, equivalence, independence, pairs, sa
 from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
+from causalcourse import errors, uncertainty as unc
 
 R = np.random.default_rng(0)
 S = scm_mod.SCM({"X": ((), lambda u: u, scm_mod.normal()), "Y": (("X",), lambda x, u: x + u, scm_mod.normal())})
@@ -224,6 +225,19 @@ CASES = [
     ("crl.show_faces", lambda: crl.show_faces({"original": np.zeros((1, 3, 32, 32))}, n=2), C, "fewer than"),
     # plotting / netguard
     ("netguard.is_loopback", lambda: netguard.is_loopback(None), C, "address"),
+    # --- uncertainty, errors
+    ("uncertainty.Interval", lambda: unc.Interval(1.0, 2.0, 0.5), C, "low"),
+    ("uncertainty.mean_interval", lambda: unc.mean_interval([]), C, "empty"),
+    ("uncertainty.paired_difference", lambda: unc.paired_difference([1.0], [1.0, 2.0]), C, "pairs"),
+    ("uncertainty.percentile_interval", lambda: unc.percentile_interval([1.0], level=2), C, "level"),
+    ("uncertainty.proportion_interval", lambda: unc.proportion_interval(3, 2), C, "successes"),
+    ("uncertainty.replicate", lambda: unc.replicate(lambda s: s, []), C, "seed"),
+    ("uncertainty.bootstrap_indices", lambda: unc.bootstrap_indices([], np.random.default_rng(0)),
+     C, "strata"),
+    ("uncertainty.stratified_bootstrap",
+     lambda: unc.stratified_bootstrap(len, pd.DataFrame({"y": [1.0]}), strata="cond"), U, "'cond'"),
+    ("uncertainty.summarise", lambda: unc.summarise(pd.DataFrame()), C, "non-empty"),
+    ("errors.check_known", lambda: errors.check_known(["Q"], ["X"]), U, "'Q'"),
 ]
 
 
