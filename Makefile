@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.causalcourse-installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 JB     := $(BIN)/jupyter-book
 
-.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides workshop lock clean
+.PHONY: help install test unit book book-fresh test-site execute bench doctor exercises slides workshop lock clean hub hub-bench hub-node
 
 help:
 	@echo "make test        create .venv if needed; unit tests, notebook tests (nbval), book build, browser test"
@@ -23,6 +23,8 @@ help:
 	@echo "make slides      one reveal.js deck per chapter in _build/slides (open offline in a browser)"
 	@echo "make workshop    regenerate the workshop schedules from plan.yml, the chapters and the bench table"
 	@echo "make lock        re-resolve requirements.in into requirements.lock"
+	@echo "make hub         a JupyterHub for a class on this machine (export CLASS_PASSWORD first; HUB_PORT=8000)"
+	@echo "make hub-bench   memory per learner per chapter through the hub: the capacity table"
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (or run make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -40,7 +42,7 @@ install: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests causalcourse
 
-test: $(STAMP)
+test: $(STAMP) hub-node
 	$(BIN)/python -m pytest
 	$(MAKE) test-site
 
@@ -78,6 +80,22 @@ slides: $(STAMP)
 
 workshop: $(STAMP)
 	$(BIN)/python tools/workshop.py
+
+# A class on one server (book/workshop/hosting.md). The hub's proxy needs Node.js: `make test`
+# and `make hub-bench` install Debian's nodejs and npm when they are missing; `make hub` says so.
+HUB_PORT ?= 8000
+hub:
+	@test -x $(BIN)/python || { echo "error: the course environment is not built ($(BIN)/python is missing); run make install"; exit 1; }
+	@test -f $(STAMP) && test ! requirements.lock -nt $(STAMP) || { echo "error: the course environment $(VENV) is older than requirements.lock; run make install"; exit 1; }
+	@$(BIN)/python tools/hub/hub.py serve --port $(HUB_PORT) --course-python $(abspath $(BIN))/python
+
+hub-bench: $(STAMP) hub-node
+	$(BIN)/python tools/hub/hub.py bench
+
+hub-node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "== installing Node.js (Debian packages nodejs and npm)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| { echo "error: could not install Node.js; install the nodejs and npm packages"; exit 1; }
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).
