@@ -138,6 +138,15 @@ def test_three_learners_get_servers(hub, servers) -> None:
         assert hub.server_pid(name) in children, f"{name}'s server is not the hub's child"
 
 
+def test_the_idle_culler_runs_with_the_class_timeout(hub) -> None:
+    import psutil
+
+    cullers = [p.cmdline() for p in psutil.Process(hub.process.pid).children()
+               if "jupyterhub_idle_culler" in p.cmdline()]
+    assert len(cullers) == 1, "the hub should run one jupyterhub-idle-culler"
+    assert f"--timeout={hubtool.CULL_SERVER_SECONDS}" in cullers[0]
+
+
 def test_a_wrong_password_is_refused_and_the_right_one_accepted(hub, login) -> None:
     assert login["wrong"].status_code == 403
     assert "jupyterhub-session-id" not in login["wrong"].cookies

@@ -3,6 +3,7 @@
     python tools/hub/hub.py serve            # make hub: a hub for a class on this machine
     python tools/hub/hub.py install-proxy    # configurable-http-proxy into _build/hub/proxy
     python tools/hub/hub.py bench [--runs N] [NOTEBOOK ...]   # make hub-bench: capacity table
+    python tools/hub/hub.py render           # the capacity table into hosting.md and the values
     python tools/hub/hub.py image-tag        # the Kubernetes image's tag (deploy/z2jh/values.yaml)
 
 `serve` reads the class password from CLASS_PASSWORD (at least 8 characters; never printed,
@@ -347,6 +348,14 @@ def _rss_tree(pid: int) -> dict[str, float]:
     return total
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 @dataclass
 class Hub:
     """A running JupyterHub, driven through its REST API with the service token."""
@@ -355,6 +364,8 @@ class Hub:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     start_seconds: float = 0.0
+    start_cpu_seconds: float = 0.0  # the hub's own CPU time until its API answered
+    spawn_cpu_seconds: dict[str, float] = field(default_factory=dict)  # each server's, at ready
     seen: set[int] = field(default_factory=set)  # every descendant pid observed
 
     @property
@@ -385,6 +396,7 @@ class Hub:
             try:
                 if requests.get(f"{self.url}/hub/api/", timeout=2).status_code == 200:
                     self.start_seconds = time.perf_counter() - began
+                    self.start_cpu_seconds = _cpu_seconds(self.process.pid)
                     self.remember()
                     return self.start_seconds
             except requests.RequestException:
@@ -405,27 +417,39 @@ class Hub:
                                 timeout=kwargs.pop("timeout", 30), **kwargs)
 
     def spawn(self, names: list[str], timeout: float = 180.0) -> dict[str, float]:
-        """Create the users and start their servers at once; seconds until each is ready."""
+        """Create the users and start their servers at once; seconds until each is ready.
+
+        The hub answers a start request only after up to 10 s (its slow-spawn timeout), so
+        each learner's request is sent from a thread of its own.
+        """
         self.api("POST", "/users", json={"usernames": names}).raise_for_status()
-        began = time.perf_counter()
-        for name in names:
-            reply = self.api("POST", f"/users/{name}/server")
-            if reply.status_code not in (201, 202):
-                raise RuntimeError(f"starting {name}'s server: {reply.status_code} {reply.text}")
         ready: dict[str, float] = {}
-        while len(ready) < len(names) and time.perf_counter() - began < timeout:
-            for name in names:
-                if name in ready:
-                    continue
+        problems: list[str] = []
+
+        def start(name: str) -> None:
+            began = time.perf_counter()
+            reply = self.api("POST", f"/users/{name}/server", timeout=timeout)
+            if reply.status_code not in (201, 202):
+                problems.append(f"starting {name}'s server: {reply.status_code} {reply.text}")
+                return
+            while time.perf_counter() - began < timeout:
                 server = self.api("GET", f"/users/{name}").json()["servers"].get("", {})
                 if server.get("ready"):
                     ready[name] = time.perf_counter() - began
-            time.sleep(0.1)
-        if len(ready) < len(names):
-            raise RuntimeError(f"servers not ready after {timeout:.0f} s: "
+                    self.spawn_cpu_seconds[name] = _cpu_seconds(int(server["state"]["pid"]))
+                    return
+                time.sleep(0.1)
+
+        threads = [threading.Thread(target=start, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if problems or len(ready) < len(names):
+            raise RuntimeError("; ".join(problems) or f"servers not ready after {timeout:.0f} s: "
                                f"{sorted(set(names) - set(ready))}\n" + self.log_tail())
         self.remember()
-        return ready
+        return {name: ready[name] for name in names}
 
     def server_pid(self, name: str) -> int:
         server = self.api("GET", f"/users/{name}",
@@ -737,11 +761,13 @@ def bench_run(chapters: list[Path], users: int, chp: Path) -> dict:
                                course_python=Path(sys.executable), repo=repo, branch=branch,
                                service_token=secrets.token_hex(32), ipythondir=ipython)
         hub = Hub(settings)
-        result: dict = {"chapters": {}}
+        result: dict = {"chapters": {}, "load": [os.getloadavg()[0]]}
         try:
             result["start_seconds"] = hub.start(chp=chp)
             names = [f"learner{i}" for i in range(1, users + 1)]
             result["spawn_seconds"] = list(hub.spawn(names).values())
+            result["start_cpu_seconds"] = hub.start_cpu_seconds
+            result["spawn_cpu_seconds"] = list(hub.spawn_cpu_seconds.values())
             for name in names:
                 events = hub.pull(name)
                 if events[-1].get("phase") != "finished":
@@ -764,6 +790,7 @@ def bench_run(chapters: list[Path], users: int, chp: Path) -> dict:
                       f"{kernel['rss']:5.0f} MiB (peak {kernel['peak']:5.0f}, unique "
                       f"{kernel['uss']:5.0f}){'  ERROR' if errors else ''}", flush=True)
             result["simultaneous"] = simultaneous(hub, names, chapters)
+            result["load"].append(os.getloadavg()[0])
         finally:
             left = hub.stop()
             if left:
@@ -854,9 +881,14 @@ def write_capacity(runs: list[dict], users: int, target: Path = CAPACITY_CSV) ->
         "memory_mib": round(memory_mib),
         "hub_start_s": [round(r["start_seconds"], 1) for r in runs],
         "spawn_s": [round(s, 1) for r in runs for s in r["spawn_seconds"]],
+        "hub_start_cpu_s": [round(r["start_cpu_seconds"], 1) for r in runs],
+        "spawn_cpu_s": [round(s, 1) for r in runs for s in r["spawn_cpu_seconds"]],
         "server_mib": [round(r["server_mib"]) for r in runs],
         "hub_proxy_mib": [round(r["hub_mib"]) for r in runs],
-        "simultaneous": [r["simultaneous"] for r in runs],
+        "simultaneous": [{**r["simultaneous"],
+                          "seconds": [round(x, 1) for x in r["simultaneous"]["seconds"]]}
+                         for r in runs],
+        "load_average": [round(x, 1) for r in runs for x in r["load"]],
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", newline="") as handle:
@@ -886,12 +918,18 @@ def capacity_markdown(meta: dict, rows: list[dict]) -> str:
 
     alone = [s for r in meta["simultaneous"] for s in r["seconds"]]
     lines = [
-        f"Measured by `make hub-bench` on this course's 2-core development machine "
-        f"({meta['cores']} cores, {meta['memory_mib'] / 1024:.0f} GiB, shared with other work, "
-        f"so times are noisy): {meta['runs']} runs, each a fresh hub with {meta['users']} "
+        f"Measured by `make hub-bench` on the course's development machine "
+        f"({meta['cores']} cores, {meta['memory_mib'] / 1024:.0f} GiB, shared with other work: "
+        f"load average {min(meta['load_average']):.0f}-{max(meta['load_average']):.0f}, so the "
+        f"times are several times longer than on a quiet machine; the memory is not affected): "
+        f"{meta['runs']} runs, each a fresh hub with {meta['users']} "
         "learners; medians over the runs. Hub start "
         f"{spread(meta['hub_start_s'], 's')}; a server's spawn "
-        f"{spread(meta['spawn_s'], 's')} ({meta['users']} started at once); a learner's "
+        f"{spread(meta['spawn_s'], 's')} ({meta['users']} started at once)"
+        + (f"; the CPU time they used, which a quiet machine's wall time approaches: hub "
+           f"{spread(meta['hub_start_cpu_s'], 's')}, server {spread(meta['spawn_cpu_s'], 's')}"
+           if "spawn_cpu_s" in meta else "")
+        + "; a learner's "
         f"server alone {statistics.median(meta['server_mib']):.0f} MiB; the hub, proxy and "
         f"culler together {statistics.median(meta['hub_proxy_mib']):.0f} MiB.",
         "",
@@ -901,7 +939,7 @@ def capacity_markdown(meta: dict, rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        mark = "*" if r["failed_cells"] else ""
+        mark = "\\*" if r["failed_cells"] else ""
         lines.append(
             f"| {r['chapter']}{mark} | {r['seconds']} | {r['kernel_mib']} | "
             f"{r['kernel_peak_mib']} ({r['kernel_peak_range']}) | {r['user_mib']} | "
@@ -961,8 +999,18 @@ def bench(argv: list[str]) -> int:
     return 0
 
 
+def render(argv: list[str]) -> int:
+    """The hosting page's table and the Helm memory values from the committed capacity table."""
+    meta, rows = read_capacity()
+    update_hosting_page(meta, rows)
+    guarantee, limit = update_helm_memory(rows)
+    print(f"{HOSTING_PAGE.relative_to(ROOT)} and {HELM_VALUES.relative_to(ROOT)} "
+          f"(guarantee {guarantee}, limit {limit}) from {CAPACITY_CSV.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    commands = {"serve": serve, "bench": bench,
+    commands = {"serve": serve, "bench": bench, "render": render,
                 "install-proxy": lambda _: print(install_proxy()) or 0,
                 "image-tag": lambda _: print(image_tag()) or 0}
     if not argv or argv[0] not in commands:
