@@ -95,7 +95,9 @@ hub-bench: $(STAMP) hub-node
 hub-node:
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "== installing Node.js (Debian packages nodejs and npm)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
-		|| { echo "error: could not install Node.js; install the nodejs and npm packages"; exit 1; }
+		|| { echo "error: could not install Node.js; install Node.js 20 or newer and npm"; exit 1; }
+	@node -e 'process.exit(parseInt(process.versions.node) >= 20 ? 0 : 1)' \
+		|| { echo "error: node $$(node --version) is too old for the hub's proxy; install Node.js 20 or newer (Debian 12's own nodejs is 18: use NodeSource's package)"; exit 1; }
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).

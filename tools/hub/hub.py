@@ -117,14 +117,16 @@ def check_node() -> tuple[str, str]:
     if missing:
         raise HubError(f"{' and '.join(missing)} not found: the hub's proxy "
                        f"(configurable-http-proxy) needs Node.js {NODE_MAJOR_MIN} or newer and "
-                       "npm; install them (Debian/Ubuntu: apt-get install nodejs npm)")
+                       "npm; install them (apt-get install nodejs npm, or NodeSource's nodejs "
+                       f"where the distribution's is older than {NODE_MAJOR_MIN})")
     assert node is not None and npm is not None
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
     match = re.match(r"v(\d+)\.", version)
     if not match or int(match.group(1)) < NODE_MAJOR_MIN:
         raise HubError(f"node {version or '(unknown version)'} is too old for "
                        f"configurable-http-proxy {CHP_VERSION}; install Node.js "
-                       f"{NODE_MAJOR_MIN} or newer")
+                       f"{NODE_MAJOR_MIN} or newer (Debian 12's own nodejs is 18: use "
+                       "NodeSource's package)")
     return node, npm
 
 
@@ -917,34 +919,35 @@ def capacity_markdown(meta: dict, rows: list[dict]) -> str:
                 f"(range {min(values):.1f}-{max(values):.1f})")
 
     alone = [s for r in meta["simultaneous"] for s in r["seconds"]]
+    cpu = ""
+    if "spawn_cpu_s" in meta:
+        cpu = (f" (CPU time used: hub {spread(meta['hub_start_cpu_s'], 's')}, server "
+               f"{spread(meta['spawn_cpu_s'], 's')}; a quiet machine's wall time approaches it)")
     lines = [
-        f"Measured by `make hub-bench` on the course's development machine "
-        f"({meta['cores']} cores, {meta['memory_mib'] / 1024:.0f} GiB, shared with other work: "
-        f"load average {min(meta['load_average']):.0f}-{max(meta['load_average']):.0f}, so the "
-        f"times are several times longer than on a quiet machine; the memory is not affected): "
-        f"{meta['runs']} runs, each a fresh hub with {meta['users']} "
-        "learners; medians over the runs. Hub start "
-        f"{spread(meta['hub_start_s'], 's')}; a server's spawn "
-        f"{spread(meta['spawn_s'], 's')} ({meta['users']} started at once)"
-        + (f"; the CPU time they used, which a quiet machine's wall time approaches: hub "
-           f"{spread(meta['hub_start_cpu_s'], 's')}, server {spread(meta['spawn_cpu_s'], 's')}"
-           if "spawn_cpu_s" in meta else "")
-        + "; a learner's "
-        f"server alone {statistics.median(meta['server_mib']):.0f} MiB; the hub, proxy and "
-        f"culler together {statistics.median(meta['hub_proxy_mib']):.0f} MiB.",
+        f"Measured by `make hub-bench`: {meta['runs']} runs, each a fresh hub with "
+        f"{meta['users']} learners started at once, on the course's development machine "
+        f"({meta['cores']} cores, {meta['memory_mib'] / 1024:.0f} GiB) while it was shared with "
+        f"other work (load average {min(meta['load_average']):.0f}-"
+        f"{max(meta['load_average']):.0f}): the times are several times longer than on a quiet "
+        "machine; the memory figures are not affected. Medians over the runs.",
         "",
-        "| chapter | run all (s) | kernel after (MiB) | kernel peak (MiB, range) "
-        "| per learner (MiB) | class that fits, culling | per learner, no culling (MiB) "
+        f"- hub start {spread(meta['hub_start_s'], 's')}; a server's spawn "
+        f"{spread(meta['spawn_s'], 's')}{cpu};",
+        f"- a learner's server alone {statistics.median(meta['server_mib']):.0f} MiB; the hub, "
+        f"proxy and culler together {statistics.median(meta['hub_proxy_mib']):.0f} MiB.",
+        "",
+        "| chapter | run all (s) | kernel peak (MiB) | per learner (MiB) | class that fits "
         "| class that fits, no culling |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         mark = "\\*" if r["failed_cells"] else ""
         lines.append(
-            f"| {r['chapter']}{mark} | {r['seconds']} | {r['kernel_mib']} | "
-            f"{r['kernel_peak_mib']} ({r['kernel_peak_range']}) | {r['user_mib']} | "
-            f"{r['class_with_culling']} | {r['user_mib_no_culling']} | "
-            f"{r['class_without_culling']} |")
+            f"| {r['chapter']}{mark} | {r['seconds']} | {r['kernel_peak_mib']} | "
+            f"{r['user_mib']} | {r['class_with_culling']} | {r['class_without_culling']} |")
+    spread_mib = max(int(hi) - int(lo) for lo, hi in
+                     (r["kernel_peak_range"].split("-") for r in rows))
+    lines += ["", f"A kernel's peak varied by at most {spread_mib} MiB between the runs."]
     failed = [r["chapter"] for r in rows if r["failed_cells"]]
     if failed:
         lines += ["", f"\\* {', '.join(failed)}: some cells failed in the measured checkout "
