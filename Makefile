@@ -86,7 +86,7 @@ workshop: $(STAMP)
 HUB_PORT ?= 8000
 hub:
 	@test -x $(BIN)/python || { echo "error: the course environment is not built ($(BIN)/python is missing); run make install"; exit 1; }
-	@test -f $(STAMP) && test ! requirements.lock -nt $(STAMP) || { echo "error: the course environment $(VENV) is older than requirements.lock; run make install"; exit 1; }
+	@cmp -s requirements.lock $(VENV)/requirements.lock || { echo "error: the course environment $(VENV) was built from another requirements.lock; run make install"; exit 1; }
 	@$(BIN)/python tools/hub/hub.py serve --port $(HUB_PORT) --course-python $(abspath $(BIN))/python
 
 hub-bench: $(STAMP) hub-node
