@@ -623,6 +623,7 @@ def _extensions_dp(parents: np.ndarray) -> np.ndarray:
         g[0] = 1.0
         for size in range(k):
             subsets = np.nonzero(sizes == size)[0]
+            subsets = subsets[g[subsets].any(axis=1)]  # prefixes that some graph can reach
             for j in range(k):
                 free = subsets[(subsets >> j) & 1 == 0]
                 ready = (pm[j][None, :] & ~free[:, None]) == 0
@@ -1273,16 +1274,17 @@ def expected_information_gain(
 def realised_information_gain(
     sample: GraphSample,
     evidence: Evidence,
-    data: np.ndarray,
-    targets: Sequence[str] = (),
+    data: np.ndarray | Sequence[np.ndarray],
+    targets: Sequence[str] | Sequence[Sequence[str]] = (),
     alpha_mu: float = 1.0,
     alpha_w: float | None = None,
-) -> float:
+) -> float | np.ndarray:
     """KL(P(G | D, y) ‖ P(G | D)) over the sampled DAGs once real data ``y`` are added.
 
     The counterpart of :func:`expected_information_gain` after the experiment: ``data``
     (samples × nodes, the same transformation as the evidence) collected under perfect
-    interventions on ``targets``.
+    interventions on ``targets``. A list of data sets with a list of target lists gives one
+    KL per data set (the sampled DAGs' families are prepared once).
 
     Example
     -------
@@ -1292,14 +1294,27 @@ def realised_information_gain(
     >>> y = np.c_[x, x + 0.3 * rng.normal(size=300)]
     >>> round(realised_information_gain(s, Evidence.empty(2), y), 3)   # log 2: certain now
     0.693
+    >>> realised_information_gain(s, Evidence.empty(2), [y, y[:5]], [[], ["X"]]).round(2).tolist()
+    [0.69, 0.0]
     """
+    single = isinstance(data, np.ndarray) and data.ndim == 2
+    sets = [data] if single else list(data)
+    hits = [targets] if single else list(targets)
+    if len(hits) != len(sets):
+        raise CourseError(
+            f"give one target list per data set: {len(sets)} data sets, {len(hits)} target lists"
+        )
     model = _SupportModel(sample, evidence, alpha_mu, alpha_w)
-    data = np.asarray(data, dtype=float)
-    if data.ndim != 2 or data.shape[1] != model.d:
-        raise CourseError(f"data must have shape (samples, {model.d}), got {data.shape}")
-    if not np.isfinite(data).all():
-        raise CourseError("data contain NaN or infinite values")
-    check_known(list(targets), sample.nodes, what="target", where="the nodes")
-    keep = np.ones(model.d, dtype=bool)
-    keep[[sample.nodes.index(t) for t in targets]] = False
-    return float(model.kl(model.log_lik(*_stats_after(evidence, data[None], keep)))[0])
+    out = []
+    for x, hit in zip(sets, hits, strict=True):
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[1] != model.d:
+            raise CourseError(f"data must have shape (samples, {model.d}), got {x.shape}")
+        if not np.isfinite(x).all():
+            raise CourseError("data contain NaN or infinite values")
+        hit = [hit] if isinstance(hit, str) else list(hit)
+        check_known(hit, sample.nodes, what="target", where="the nodes")
+        keep = np.ones(model.d, dtype=bool)
+        keep[[sample.nodes.index(t) for t in hit]] = False
+        out.append(float(model.kl(model.log_lik(*_stats_after(evidence, x[None], keep)))[0]))
+    return out[0] if single else np.array(out)

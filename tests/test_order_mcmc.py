@@ -319,6 +319,20 @@ def test_eig_is_bounded_by_the_entropy_and_realised_gain_is_exact():
     z = rng.normal(size=300)
     done = np.c_[2 * z, 2 * z + 0.5 * rng.normal(size=300)]  # X set by the experimenter, Y follows
     assert realised_information_gain(s, ev, done, ["X"]) == pytest.approx(np.log(2), abs=1e-6)
+    many = realised_information_gain(s, ev, [done, done[:, ::-1]], [["X"], ["Y"]])
+    assert many.shape == (2,) and many[0] == pytest.approx(np.log(2), abs=1e-6)
+    with pytest.raises(CourseError, match="one target list per data set"):
+        realised_information_gain(s, ev, [done, done], [["X"]])
+
+
+def test_order_scores_equal_the_didactic_sum(four):
+    _, _, scores = four
+    order = np.array([2, 0, 3, 1])
+    before, total = 0, 0.0
+    for node in order:
+        total += scores.order_table[node, before]
+        before |= 1 << node
+    assert scores.order_scores(order[None])[0] == pytest.approx(total)
 
 
 # --- bad input -------------------------------------------------------------------------
