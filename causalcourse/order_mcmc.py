@@ -16,7 +16,7 @@ sampler of Friedman & Koller (2003), as the R package BiDAG does (Kuipers, Suter
    ``Σ_j table[j, nodes before j]``, the log of the summed score of every DAG consistent
    with the order. Three symmetric Metropolis moves (swap two nodes, swap two neighbours,
    move one node elsewhere) are run for many chains — and many problems — at once, as
-   numpy arrays; optional tempered replicas exchange states (parallel tempering).
+   numpy arrays.
 3. **DAGs** (:func:`sample_graphs`). Given an order, each node's parent set is drawn from
    its compatible parent sets in proportion to their scores.
 
@@ -604,6 +604,7 @@ def split_rhat(trace: np.ndarray) -> float:
 
 
 _EXTENSIONS: dict[bytes, float] = {}  # parent masks of a DAG -> its number of linear extensions
+_CACHE_LIMIT = 500_000
 
 
 @cache
@@ -659,6 +660,8 @@ def linear_extensions(dags: np.ndarray) -> np.ndarray:
     dags = dags.astype(bool)
     parents = (dags.astype(np.int64) << np.arange(d)[:, None]).sum(axis=1)  # (n, d) parent masks
     keys = [row.tobytes() for row in parents.astype(np.int16)]
+    if len(_EXTENSIONS) > _CACHE_LIMIT:  # bound the cache; clear it before, never during, a call
+        _EXTENSIONS.clear()
     todo = np.array(
         sorted({i for i, key in enumerate(keys) if key not in _EXTENSIONS}), dtype=np.int64
     )
@@ -681,8 +684,6 @@ def linear_extensions(dags: np.ndarray) -> np.ndarray:
                 sub |= ((pm[graph[:, None], nodes] >> col[:, None]) & 1) << new
             factor = _extensions_dp(sub) / float(np.prod(np.arange(1, k + 1)))
             np.multiply.at(values, graph, factor)
-        if len(_EXTENSIONS) > 500_000:
-            _EXTENSIONS.clear()
         _EXTENSIONS.update((keys[i], float(v)) for i, v in zip(todo, np.rint(values), strict=True))
     out = np.array([_EXTENSIONS[key] for key in keys])
     if np.any(out == 0):

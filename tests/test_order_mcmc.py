@@ -218,6 +218,16 @@ def test_linear_extensions_match_networkx_topological_sorts():
             assert linear_extensions(a[None])[0] == expected
 
 
+def test_linear_extensions_survive_a_full_cache(monkeypatch):
+    import causalcourse.order_mcmc as om
+
+    monkeypatch.setattr(om, "_CACHE_LIMIT", 1)
+    chain = np.zeros((2, 3, 3), dtype=bool)
+    chain[0, 0, 1] = chain[0, 1, 2] = True
+    assert linear_extensions(chain).tolist() == [1.0, 6.0]
+    assert linear_extensions(chain[::-1]).tolist() == [6.0, 1.0]  # cache cleared, recomputed
+
+
 def test_linear_extensions_refuse_cycles_and_bad_shapes():
     cycle = np.zeros((1, 3, 3), dtype=bool)
     cycle[0, 0, 1] = cycle[0, 1, 2] = cycle[0, 2, 0] = True
