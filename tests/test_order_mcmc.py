@@ -17,7 +17,7 @@ from causalcourse.design import (
     random_linear_sem,
 )
 from causalcourse.errors import CourseError, UnknownNameError
-from causalcourse.order_mcmc import (
+from causalcourse.design.order_mcmc import (
     Experiment,
     GraphSample,
     bge_family_terms,
@@ -219,7 +219,7 @@ def test_linear_extensions_match_networkx_topological_sorts():
 
 
 def test_linear_extensions_survive_a_full_cache(monkeypatch):
-    import causalcourse.order_mcmc as om
+    import causalcourse.design.order_mcmc as om
 
     monkeypatch.setattr(om, "_CACHE_LIMIT", 1)
     chain = np.zeros((2, 3, 3), dtype=bool)

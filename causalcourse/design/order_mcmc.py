@@ -63,7 +63,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, logsumexp
 
-from causalcourse.design import Evidence, interventional_equivalent, markov_equivalent
+from causalcourse.design.bge import Evidence
+from causalcourse.design.dags import interventional_equivalent, markov_equivalent
 from causalcourse.errors import CourseError, check_known
 
 __all__ = [
