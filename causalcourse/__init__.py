@@ -3,6 +3,20 @@
 The notebooks show each idea in code a learner can read; what several notebooks
 share, or what is long and not the point of a lesson (graph construction,
 loaders, simulators, metrics, plotting), lives here with unit tests.
+
+The error policy
+----------------
+Every public function checks its input *before* it computes. Bad input raises
+:class:`causalcourse.errors.CourseError`, a ``ValueError``; a node, column, file,
+attribute, policy or condition name that is not there raises
+:class:`causalcourse.errors.UnknownNameError`, which is both a ``CourseError`` and a
+``KeyError`` (a missing data file raises :class:`causalcourse.data.MissingFileError`,
+which is also a ``FileNotFoundError``). The message names the offending value and,
+where there is one, the fix — one line a learner can act on, never a stack trace from
+numpy, pandas or networkx. ``except ValueError`` (and ``except KeyError`` for names)
+keeps working. Each public function has a bad-input test (``tests/test_errors.py``).
+Failures of a learner's own code inside an assignment or a policy are re-raised as a
+``CourseError`` that names the assignment or policy, with the original error chained.
 """
 
 from __future__ import annotations
@@ -12,6 +26,8 @@ import random
 import warnings
 
 import numpy as np
+
+from causalcourse.errors import CourseError
 
 # Pyro imports tqdm.auto, which warns when ipywidgets is absent; the course uses text
 # progress bars on purpose (widget outputs cannot be compared by the notebook tests).
@@ -36,7 +52,7 @@ def set_seed(seed: int) -> np.random.Generator:
     True
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise CourseError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)

@@ -28,11 +28,20 @@ from chirho.interventional.handlers import do as chirho_do
 from pyro.infer import SVI, Trace_ELBO
 from torch import nn
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.imageworld import ATTRIBUTES, SIZE, descendants, edit_region, owned_masks
 
 __all__ = [
-    "attribute_matrix", "FaceVAE", "DeepSCM", "train_svi", "attribute_directions", "vae_edit",
-    "fit_readers", "read_attributes", "edit_locality", "show_faces",
+    "attribute_matrix",
+    "FaceVAE",
+    "DeepSCM",
+    "train_svi",
+    "attribute_directions",
+    "vae_edit",
+    "fit_readers",
+    "read_attributes",
+    "edit_locality",
+    "show_faces",
 ]
 
 PIXELS = 3 * SIZE * SIZE
@@ -48,8 +57,19 @@ def attribute_matrix(attributes: Mapping[str, np.ndarray]) -> torch.Tensor:
     """
     missing = [a for a in ATTRIBUTES if a not in attributes]
     if missing:
-        raise KeyError(f"missing attributes {missing}; need all of {list(ATTRIBUTES)}")
-    return torch.tensor(np.stack([np.asarray(attributes[a], dtype=np.float32) for a in ATTRIBUTES], 1))
+        raise UnknownNameError(f"missing attributes {missing}; need all of {list(ATTRIBUTES)}")
+    return torch.tensor(
+        np.stack([np.asarray(attributes[a], dtype=np.float32) for a in ATTRIBUTES], 1)
+    )
+
+
+def _check_sizes(z_dim: int, hidden: int, pixel_scale: float) -> None:
+    if z_dim < 1 or hidden < 1:
+        raise CourseError(
+            f"z_dim and hidden must be at least 1, got z_dim={z_dim}, hidden={hidden}"
+        )
+    if not pixel_scale > 0:
+        raise CourseError(f"pixel_scale must be positive, got {pixel_scale!r}")
 
 
 def _mlp(n_in: int, n_out: int, hidden: int) -> nn.Sequential:
@@ -82,6 +102,7 @@ class FaceVAE(nn.Module):
 
     def __init__(self, z_dim: int = 8, hidden: int = 256, pixel_scale: float = 0.05) -> None:
         super().__init__()
+        _check_sizes(z_dim, hidden, pixel_scale)
         self.z_dim, self.pixel_scale = z_dim, pixel_scale
         self.encoder = _mlp(PIXELS, 2 * z_dim, hidden)
         self.decoder = _Decoder(z_dim, hidden)
@@ -90,7 +111,9 @@ class FaceVAE(nn.Module):
         pyro.module("vae", self)
         with pyro.plate("faces", x.shape[0]):
             z = pyro.sample("z", dist.Normal(x.new_zeros(self.z_dim), 1.0).to_event(1))
-            pyro.sample("x", dist.Normal(self.decoder(z), self.pixel_scale).to_event(1), obs=x.flatten(1))
+            pyro.sample(
+                "x", dist.Normal(self.decoder(z), self.pixel_scale).to_event(1), obs=x.flatten(1)
+            )
 
     def guide(self, x: torch.Tensor) -> None:
         pyro.module("vae", self)
@@ -108,7 +131,8 @@ class FaceVAE(nn.Module):
 
 
 class DeepSCM(nn.Module):
-    """A deep SCM of the faces: learned attribute mechanisms along the graph, image from (z, attributes).
+    """A deep SCM of the faces: learned attribute mechanisms along the graph, image from (z,
+    attributes).
 
     Mechanisms: ``age ~ U(0, 1)`` and ``smile ~ U(-1, 1)`` are roots; ``logit(hair) =
     f(age) + s · ε`` with a small network ``f``; ``glasses = [u < sigmoid(g(age))]`` with
@@ -126,8 +150,11 @@ class DeepSCM(nn.Module):
     (torch.Size([1, 3, 32, 32]), 0.0, 0.5)
     """
 
-    def __init__(self, z_dim: int = 4, hidden: int = 256, pixel_scale: float = 0.05, beta: float = 1.0) -> None:
+    def __init__(
+        self, z_dim: int = 4, hidden: int = 256, pixel_scale: float = 0.05, beta: float = 1.0
+    ) -> None:
         super().__init__()
+        _check_sizes(z_dim, hidden, pixel_scale)
         self.z_dim, self.pixel_scale, self.beta = z_dim, pixel_scale, beta
         self.encoder = _mlp(PIXELS, 2 * z_dim, hidden)
         self.decoder = _Decoder(z_dim + len(ATTRIBUTES), hidden)
@@ -158,9 +185,13 @@ class DeepSCM(nn.Module):
         with pyro.plate("faces", x.shape[0]):
             age = pyro.sample("age", dist.Uniform(0.0, 1.0), obs=a[:, 0])
             hair_dist = dist.TransformedDistribution(
-                dist.Normal(self.hair_loc(age), self.hair_scale()), [dist.transforms.SigmoidTransform()])
+                dist.Normal(self.hair_loc(age), self.hair_scale()),
+                [dist.transforms.SigmoidTransform()],
+            )
             hair = pyro.sample("hair", hair_dist, obs=hair_obs)
-            glasses = pyro.sample("glasses", dist.Bernoulli(logits=self.glasses_logit(age)), obs=a[:, 2])
+            glasses = pyro.sample(
+                "glasses", dist.Bernoulli(logits=self.glasses_logit(age)), obs=a[:, 2]
+            )
             smile = pyro.sample("smile", dist.Uniform(-1.0, 1.0), obs=a[:, 3])
             with pyro.poutine.scale(scale=self.beta):
                 z = pyro.sample("z", dist.Normal(x.new_zeros(self.z_dim), 1.0).to_event(1))
@@ -177,8 +208,12 @@ class DeepSCM(nn.Module):
 
     # -- abduction, action, prediction ---------------------------------------------------------
     @torch.no_grad()
-    def abduct(self, x: torch.Tensor, a: torch.Tensor, generator: torch.Generator | None = None,
-               ) -> dict[str, torch.Tensor]:
+    def abduct(
+        self,
+        x: torch.Tensor,
+        a: torch.Tensor,
+        generator: torch.Generator | None = None,
+    ) -> dict[str, torch.Tensor]:
         """The exogenous noise of each face: z (encoder mean), ε of hair, u of glasses (a draw)."""
         age, hair, glasses = a[:, 0], a[:, 1].clamp(1e-4, 1 - 1e-4), a[:, 2]
         eps_hair = (torch.logit(hair) - self.hair_loc(age)) / self.hair_scale()
@@ -190,31 +225,51 @@ class DeepSCM(nn.Module):
 
     @torch.no_grad()
     def mechanisms(self, noise: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the SCM forward from its noise; every attribute is a named site ChiRho can intervene on."""
+        """Run the SCM forward from its noise; every attribute is a named site ChiRho can intervene
+        on."""
         age = pyro.deterministic("age", noise["age"])
-        hair = pyro.deterministic("hair", torch.sigmoid(self.hair_loc(age) + self.hair_scale()
-                                                        * noise["eps_hair"]))
-        glasses = pyro.deterministic("glasses", (noise["u_glasses"] < torch.sigmoid(self.glasses_logit(age))).float())
+        hair = pyro.deterministic(
+            "hair", torch.sigmoid(self.hair_loc(age) + self.hair_scale() * noise["eps_hair"])
+        )
+        glasses = pyro.deterministic(
+            "glasses", (noise["u_glasses"] < torch.sigmoid(self.glasses_logit(age))).float()
+        )
         smile = pyro.deterministic("smile", noise["smile"])
         attrs = torch.stack([age, hair, glasses, smile], -1)
         image = self.decode(noise["z"], attrs).reshape(-1, 3, SIZE, SIZE)
         return pyro.deterministic("image", image, event_dim=3), attrs
 
-    def counterfactual(self, x: torch.Tensor, a: torch.Tensor, do: Mapping[str, float | torch.Tensor],
-                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Counterfactual images and attributes of faces ``x`` with attributes ``a`` under ``do``."""
+    def counterfactual(
+        self,
+        x: torch.Tensor,
+        a: torch.Tensor,
+        do: Mapping[str, float | torch.Tensor],
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Counterfactual images and attributes of faces ``x`` with attributes ``a`` under
+        ``do``."""
         unknown = [k for k in do if k not in ATTRIBUTES]
         if unknown:
-            raise KeyError(f"cannot intervene on unknown attribute(s) {unknown}; the attributes are {list(ATTRIBUTES)}")
+            raise UnknownNameError(
+                f"cannot intervene on unknown attribute(s) {unknown}; the attributes are "
+                f"{list(ATTRIBUTES)}"
+            )
         noise = self.abduct(x, a, generator)
         actions = {k: torch.as_tensor(v, dtype=torch.float32).expand(len(a)) for k, v in do.items()}
         with chirho_do(actions=actions):
             return self.mechanisms(noise)
 
 
-def train_svi(model: Callable, guide: Callable, tensors: tuple[torch.Tensor, ...], epochs: int,
-              batch_size: int = 128, lr: float = 3e-3, seed: int = 0,
-              before_epoch: Callable[[int], None] | None = None) -> list[float]:
+def train_svi(
+    model: Callable,
+    guide: Callable,
+    tensors: tuple[torch.Tensor, ...],
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    seed: int = 0,
+    before_epoch: Callable[[int], None] | None = None,
+) -> list[float]:
     """Train a Pyro model with SVI (Trace_ELBO, Adam) on mini-batches; return the loss per epoch.
 
     Mini-batches are drawn with a seeded ``torch.Generator`` so that training is repeatable.
@@ -224,12 +279,13 @@ def train_svi(model: Callable, guide: Callable, tensors: tuple[torch.Tensor, ...
     Example
     -------
     >>> vae = FaceVAE(z_dim=2, hidden=8)
-    >>> losses = train_svi(vae.model, vae.guide, (torch.rand(20, 3, 32, 32),), epochs=2, batch_size=10)
+    >>> losses = train_svi(vae.model, vae.guide, (torch.rand(20, 3, 32, 32),), epochs=2,
+    ...     batch_size=10)
     >>> len(losses)
     2
     """
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+        raise CourseError(f"epochs must be at least 1, got {epochs}")
     n = len(tensors[0])
     svi = SVI(model, guide, pyro.optim.Adam({"lr": lr}), Trace_ELBO())
     generator = torch.Generator().manual_seed(seed)
@@ -239,7 +295,7 @@ def train_svi(model: Callable, guide: Callable, tensors: tuple[torch.Tensor, ...
             before_epoch(epoch)
         order, total = torch.randperm(n, generator=generator), 0.0
         for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             total += svi.step(*(t[batch] for t in tensors))
         losses.append(total / n)
     return losses
@@ -255,13 +311,19 @@ def attribute_directions(z: torch.Tensor, a: torch.Tensor, joint: bool = False) 
 
     Example
     -------
-    >>> a = torch.tensor([[0., 0, 0, 0], [1, 1, 1, 0], [1, 0, 0, 1], [0, 0, 1, 1], [1, 1, 0, 0], [0, 1, 1, 1]])
-    >>> z = 2 * a[:, :2]                  # code 0 is 2·age, code 1 is 2·hair; age and hair correlate
+    >>> a = torch.tensor([[0., 0, 0, 0], [1, 1, 1, 0], [1, 0, 0, 1], [0, 0, 1, 1], [1, 1, 0, 0], [0,
+    ...     1, 1, 1]])
+    >>> z = 2 * a[:, :2]          # code 0 is 2·age, code 1 is 2·hair; age and hair correlate
     >>> attribute_directions(z, a)[0]     # the age vector also moves the hair code
     tensor([2.0000, 0.6667])
     >>> attribute_directions(z, a, joint=True)[0].round(decimals=3).abs()
     tensor([2., 0.])
     """
+    if z.ndim != 2 or a.ndim != 2 or len(z) != len(a) or a.shape[1] != len(ATTRIBUTES):
+        raise CourseError(
+            f"z (n, z_dim) and a (n, {len(ATTRIBUTES)}) must have the same rows, "
+            f"got shapes {tuple(z.shape)} and {tuple(a.shape)}"
+        )
     if joint:
         design = torch.cat([torch.ones(len(a), 1), a], 1)
         return torch.linalg.lstsq(design, z).solution[1:]
@@ -269,8 +331,13 @@ def attribute_directions(z: torch.Tensor, a: torch.Tensor, joint: bool = False) 
     return (ac.T @ zc) / (ac**2).sum(0)[:, None]
 
 
-def vae_edit(vae: FaceVAE, x: torch.Tensor, a: torch.Tensor, do: Mapping[str, float | torch.Tensor],
-             directions: torch.Tensor) -> torch.Tensor:
+def vae_edit(
+    vae: FaceVAE,
+    x: torch.Tensor,
+    a: torch.Tensor,
+    do: Mapping[str, float | torch.Tensor],
+    directions: torch.Tensor,
+) -> torch.Tensor:
     """Edit faces with a VAE by latent arithmetic: ``z + Σ (new − old) · direction`` and decode.
 
     Example
@@ -283,13 +350,24 @@ def vae_edit(vae: FaceVAE, x: torch.Tensor, a: torch.Tensor, do: Mapping[str, fl
     z = vae.encode(x)
     for name, value in do.items():
         if name not in ATTRIBUTES:
-            raise KeyError(f"unknown attribute {name!r}; the attributes are {list(ATTRIBUTES)}")
+            raise UnknownNameError(
+                f"unknown attribute {name!r}; the attributes are {list(ATTRIBUTES)}"
+            )
         j = ATTRIBUTES.index(name)
         z = z + (torch.as_tensor(value, dtype=torch.float32) - a[:, j])[:, None] * directions[j]
     return vae.decode(z)
 
 
-def fit_readers(images: np.ndarray, attributes: Mapping[str, np.ndarray], alpha: float = 1.0) -> dict:
+def _check_images(images: np.ndarray | torch.Tensor) -> np.ndarray:
+    out = np.asarray(images)
+    if out.ndim != 4 or out.shape[1:] != (3, SIZE, SIZE):
+        raise CourseError(f"images must have shape (n, 3, {SIZE}, {SIZE}), got {out.shape}")
+    return out
+
+
+def fit_readers(
+    images: np.ndarray, attributes: Mapping[str, np.ndarray], alpha: float = 1.0
+) -> dict:
     """Fit one ridge regression per attribute, from the pixels that attribute owns to its value.
 
     Train them on faces whose attributes were drawn *independently* (a randomised design),
@@ -306,9 +384,17 @@ def fit_readers(images: np.ndarray, attributes: Mapping[str, np.ndarray], alpha:
     """
     from sklearn.linear_model import Ridge
 
+    missing = [a for a in ATTRIBUTES if a not in attributes]
+    if missing:
+        raise UnknownNameError(f"missing attributes {missing}; need all of {list(ATTRIBUTES)}")
+    images = _check_images(images)
     masks = owned_masks()
-    return {name: Ridge(alpha=alpha).fit(images[:, :, masks[name]].reshape(len(images), -1), attributes[name])
-            for name in ATTRIBUTES}
+    return {
+        name: Ridge(alpha=alpha).fit(
+            images[:, :, masks[name]].reshape(len(images), -1), attributes[name]
+        )
+        for name in ATTRIBUTES
+    }
 
 
 def read_attributes(readers: Mapping, images: np.ndarray | torch.Tensor) -> dict[str, np.ndarray]:
@@ -319,14 +405,21 @@ def read_attributes(readers: Mapping, images: np.ndarray | torch.Tensor) -> dict
     >>> sorted(read_attributes({}, np.zeros((1, 3, 32, 32))))
     []
     """
-    images = np.asarray(images)
+    images = _check_images(images)
     masks = owned_masks()
-    return {name: reader.predict(images[:, :, masks[name]].reshape(len(images), -1))
-            for name, reader in readers.items()}
+    return {
+        name: reader.predict(images[:, :, masks[name]].reshape(len(images), -1))
+        for name, reader in readers.items()
+    }
 
 
-def edit_locality(readers: Mapping, before: np.ndarray | torch.Tensor, after: np.ndarray | torch.Tensor,
-                  attribute: str, threshold: float = 0.1) -> dict[str, float]:
+def edit_locality(
+    readers: Mapping,
+    before: np.ndarray | torch.Tensor,
+    after: np.ndarray | torch.Tensor,
+    attribute: str,
+    threshold: float = 0.1,
+) -> dict[str, float]:
     """How local an edit of ``attribute`` is, comparing images ``before`` and ``after`` the edit.
 
     Returns ``outside_pixels`` (fraction of pixels outside the edit region — the pixels
@@ -344,14 +437,19 @@ def edit_locality(readers: Mapping, before: np.ndarray | torch.Tensor, after: np
     """
     before, after = np.asarray(before), np.asarray(after)
     if before.shape != after.shape:
-        raise ValueError(f"before and after must have the same shape, got {before.shape} and {after.shape}")
+        raise CourseError(
+            f"before and after must have the same shape, got {before.shape} and {after.shape}"
+        )
     outside = ~edit_region(attribute)
     change = np.abs(after - before).max(axis=1)[:, outside]
     others = [a for a in ATTRIBUTES if a not in descendants(attribute) and a in readers]
     read_before, read_after = read_attributes(readers, before), read_attributes(readers, after)
     attr_change = [np.abs(read_after[a] - read_before[a]).mean() for a in others]
-    return {"outside_pixels": float((change > threshold).mean()), "outside_mae": float(change.mean()),
-            "non_descendant_change": float(np.mean(attr_change)) if attr_change else 0.0}
+    return {
+        "outside_pixels": float((change > threshold).mean()),
+        "outside_mae": float(change.mean()),
+        "non_descendant_change": float(np.mean(attr_change)) if attr_change else 0.0,
+    }
 
 
 def show_faces(rows: Mapping[str, np.ndarray | torch.Tensor], n: int = 6, title: str = ""):
@@ -368,11 +466,11 @@ def show_faces(rows: Mapping[str, np.ndarray | torch.Tensor], n: int = 6, title:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(rows), n, figsize=(1.25 * n + 1.2, 1.3 * len(rows)), squeeze=False)
-    for axis_row, (label, images) in zip(axes, rows.items()):
+    for axis_row, (label, images) in zip(axes, rows.items(), strict=True):
         images = np.asarray(images)
         if len(images) < n:
-            raise ValueError(f"row {label!r} has {len(images)} images, fewer than the {n} columns")
-        for ax, image in zip(axis_row, images[:n]):
+            raise CourseError(f"row {label!r} has {len(images)} images, fewer than the {n} columns")
+        for ax, image in zip(axis_row, images[:n], strict=True):
             ax.imshow(np.clip(image.transpose(1, 2, 0), 0, 1), interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])

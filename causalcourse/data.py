@@ -5,7 +5,9 @@ citation) and a ``SHA256SUMS`` manifest in the format of ``sha256sum``
 (``<hex digest>  <file name>`` per line), so ``sha256sum -c SHA256SUMS`` and
 :func:`verify_manifest` check the same thing. Loaders call :func:`verified_path`
 before they read a file, so a missing or altered file fails with a message that
-names it instead of producing quietly wrong numbers.
+names it instead of producing quietly wrong numbers: a missing file raises
+:class:`MissingFileError` (an :class:`~causalcourse.errors.UnknownNameError` that is also a
+``FileNotFoundError``), an altered one :class:`~causalcourse.errors.CourseError`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,28 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "sha256_file", "read_manifest", "verify_manifest", "verify_all", "verified_path"]
+import numpy as np
+import pandas as pd
+
+from causalcourse.errors import CourseError, UnknownNameError
+
+__all__ = [
+    "MissingFileError",
+    "data_dir",
+    "sha256_file",
+    "read_manifest",
+    "verify_manifest",
+    "verify_all",
+    "verified_path",
+]
 
 MANIFEST = "SHA256SUMS"
+
+
+class MissingFileError(UnknownNameError, FileNotFoundError):
+    """A data file or manifest that is not there (also a ``FileNotFoundError``)."""
+
+    __str__ = BaseException.__str__  # print the message as written
 
 
 def data_dir() -> Path:
@@ -41,6 +62,8 @@ def sha256_file(path: Path | str) -> str:
     >>> sha256_file(p)[:12]
     'ba7816bf8f01'
     """
+    if not Path(path).is_file():
+        raise MissingFileError(f"file {path} is missing")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -49,19 +72,21 @@ def sha256_file(path: Path | str) -> str:
 
 
 def read_manifest(manifest: Path | str) -> dict[str, str]:
-    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise ``ValueError``.
+    """Parse a ``SHA256SUMS`` file into ``{file name: hex digest}``; bad lines raise
+    ``CourseError``.
 
     Example
     -------
     >>> import tempfile, pathlib
     >>> m = pathlib.Path(tempfile.mkdtemp()) / "SHA256SUMS"
-    >>> _ = m.write_text("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.txt\\n")
+    >>> digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    >>> _ = m.write_text(digest + "  x.txt\\n")
     >>> list(read_manifest(m))
     ['x.txt']
     """
     manifest = Path(manifest)
     if not manifest.is_file():
-        raise FileNotFoundError(f"data manifest {manifest} is missing")
+        raise MissingFileError(f"data manifest {manifest} is missing")
     entries: dict[str, str] = {}
     for number, line in enumerate(manifest.read_text().splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -69,7 +94,9 @@ def read_manifest(manifest: Path | str) -> dict[str, str]:
         parts = line.split(maxsplit=1)
         digest = parts[0].lower()
         if len(parts) != 2 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ValueError(f"{manifest}, line {number}: expected '<sha256 hex>  <file name>', got {line!r}")
+            raise CourseError(
+                f"{manifest}, line {number}: expected '<sha256 hex>  <file name>', got {line!r}"
+            )
         entries[parts[1].strip().lstrip("*")] = digest
     return entries
 
@@ -95,7 +122,8 @@ def verify_manifest(manifest: Path | str) -> list[str]:
             problems.append(f"{path} is missing (listed in {manifest})")
         elif (actual := sha256_file(path)) != expected:
             problems.append(
-                f"{path} is altered or corrupt: SHA-256 {actual[:12]}… but {manifest} records {expected[:12]}…"
+                f"{path} is altered or corrupt: SHA-256 {actual[:12]}… but {manifest} records "
+                f"{expected[:12]}…"
             )
     return problems
 
@@ -112,6 +140,8 @@ def verify_all(root: Path | str | None = None) -> tuple[int, list[str]]:
     (0, [])
     """
     root = Path(root) if root is not None else data_dir()
+    if not root.is_dir():
+        raise MissingFileError(f"data folder {root} is missing")
     checked, problems = 0, []
     for manifest in sorted(root.rglob(MANIFEST)):
         try:
@@ -125,13 +155,16 @@ def verify_all(root: Path | str | None = None) -> tuple[int, list[str]]:
 def verified_path(relative: str, root: Path | str | None = None) -> Path:
     """Path of a shipped data file after checking it against its folder's manifest.
 
-    Raises ``FileNotFoundError`` if the file or manifest is missing and
-    ``ValueError`` if the file's SHA-256 differs from the recorded one.
+    Raises :class:`MissingFileError` (a ``FileNotFoundError``) if the file or manifest is
+    missing and :class:`~causalcourse.errors.CourseError` (a ``ValueError``) if the file's
+    SHA-256 differs from the recorded one.
 
     Example
     -------
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "toy").mkdir(); _ = (d / "toy" / "a.csv").write_text("x\\n1\\n")
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "toy").mkdir()
+    >>> _ = (d / "toy" / "a.csv").write_text("x\\n1\\n")
     >>> _ = (d / "toy" / "SHA256SUMS").write_text(sha256_file(d / "toy" / "a.csv") + "  a.csv\\n")
     >>> verified_path("toy/a.csv", root=d).name
     'a.csv'
@@ -139,34 +172,51 @@ def verified_path(relative: str, root: Path | str | None = None) -> Path:
     root = Path(root) if root is not None else data_dir()
     path = root / relative
     if not path.is_file():
-        raise FileNotFoundError(f"data file {path} is missing; restore it from the course repository")
+        raise MissingFileError(
+            f"data file {path} is missing; restore it from the course repository"
+        )
     manifest = path.parent / MANIFEST
     recorded = read_manifest(manifest)
     if path.name not in recorded:
-        raise ValueError(f"{path.name} is not listed in {manifest}; add its SHA-256 there")
+        raise UnknownNameError(f"{path.name} is not listed in {manifest}; add its SHA-256 there")
     actual = sha256_file(path)
     if actual != recorded[path.name]:
-        raise ValueError(
+        raise CourseError(
             f"data file {path} is altered or corrupt: its SHA-256 is {actual[:12]}…, "
-            f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course repository"
+            f"but {manifest} records {recorded[path.name][:12]}…; restore it from the course "
+            "repository"
         )
     return path
 
 
 # --- Sachs et al. (2005) flow-cytometry data (chapter 07) ---------------------------------
 
-__all__ += ["SACHS_NAMES", "load_sachs"]
+__all__ += ["SACHS_NAMES", "sachs_conditions", "load_sachs"]
 
 #: Column names of the shipped file (as in cdt 0.6.0) -> the protein names of the consensus graph.
 SACHS_NAMES: dict[str, str] = {
-    "praf": "Raf", "pmek": "Mek", "plcg": "Plcg", "PIP2": "PIP2", "PIP3": "PIP3", "p44/42": "Erk",
-    "pakts473": "Akt", "PKA": "PKA", "PKC": "PKC", "P38": "P38", "pjnk": "Jnk",
+    "praf": "Raf",
+    "pmek": "Mek",
+    "plcg": "Plcg",
+    "PIP2": "PIP2",
+    "PIP3": "PIP3",
+    "p44/42": "Erk",
+    "pakts473": "Akt",
+    "PKA": "PKA",
+    "PKC": "PKC",
+    "P38": "P38",
+    "pjnk": "Jnk",
 }
 
 
-def _sachs_conditions(root: Path | str | None = None) -> "pd.DataFrame":
-    import pandas as pd
+def sachs_conditions(root: Path | str | None = None) -> pd.DataFrame:
+    """The documented row blocks of the Sachs data: one row per condition, with its target(s).
 
+    Example
+    -------
+    >>> sachs_conditions().loc[0, "condition"]
+    'CD3/CD28'
+    """
     return pd.read_csv(verified_path("sachs/conditions.csv", root), keep_default_na=False)
 
 
@@ -174,15 +224,17 @@ def load_sachs(
     log: bool = False,
     conditions: str | list[str] | None = None,
     root: Path | str | None = None,
-) -> "pd.DataFrame":
-    """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus ``condition``.
+) -> pd.DataFrame:
+    """The Sachs et al. (2005) single-cell measurements: 7,466 cells × 11 proteins plus
+    ``condition``.
 
     Columns are renamed to the protein names of the consensus graph (Raf, Mek, Plcg,
     PIP2, PIP3, Erk, Akt, PKA, PKC, P38, Jnk); ``condition`` (ordered categorical)
     is added from the documented row blocks in ``data/sachs/conditions.csv``.
     ``log=True`` takes natural logarithms (every raw value is ≥ 1). ``conditions``
     keeps only the named condition(s). Both files are checked against
-    ``data/sachs/SHA256SUMS`` first; an unknown condition raises ``KeyError``.
+    ``data/sachs/SHA256SUMS`` first; an unknown condition raises
+    :class:`~causalcourse.errors.UnknownNameError` before the data are read.
 
     Example
     -------
@@ -190,27 +242,111 @@ def load_sachs(
     >>> cells.shape, list(cells.columns[:3])
     ((853, 12), ['Raf', 'Mek', 'Plcg'])
     """
-    import numpy as np
-    import pandas as pd
-
-    raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
-    if list(raw.columns) != list(SACHS_NAMES):
-        raise ValueError(f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; expected {list(SACHS_NAMES)}")
-    blocks = _sachs_conditions(root)
-    sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
-    if blocks["first_row"].iloc[0] != 0 or sum(sizes) != len(raw) or sizes != blocks["n_cells"].tolist():
-        raise ValueError(f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data")
-    cells = raw.rename(columns=SACHS_NAMES)
-    if log:
-        if (cells <= 0).any().any():
-            raise ValueError("sachs data has non-positive values; cannot take logarithms")
-        cells = np.log(cells)
+    blocks = sachs_conditions(root)
     labels = blocks["condition"].tolist()
-    cells["condition"] = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
+    wanted = None
     if conditions is not None:
         wanted = [conditions] if isinstance(conditions, str) else list(conditions)
         for name in wanted:
             if name not in labels:
-                raise KeyError(f"unknown Sachs condition {name!r}; conditions are {labels}")
+                raise UnknownNameError(f"unknown Sachs condition {name!r}; conditions are {labels}")
+    raw = pd.read_csv(verified_path("sachs/cyto_full_data.csv", root))
+    if list(raw.columns) != list(SACHS_NAMES):
+        raise CourseError(
+            f"sachs/cyto_full_data.csv has columns {list(raw.columns)}; "
+            f"expected {list(SACHS_NAMES)}"
+        )
+    sizes = (blocks["last_row"] - blocks["first_row"] + 1).tolist()
+    if (
+        blocks["first_row"].iloc[0] != 0
+        or sum(sizes) != len(raw)
+        or sizes != blocks["n_cells"].tolist()
+    ):
+        raise CourseError(
+            f"sachs/conditions.csv row blocks do not tile the {len(raw)} rows of the data"
+        )
+    cells = raw.rename(columns=SACHS_NAMES)
+    if log:
+        if (cells <= 0).any().any():
+            raise CourseError("sachs data has non-positive values; cannot take logarithms")
+        cells = np.log(cells)
+    cells["condition"] = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
+    if wanted is not None:
         cells = cells[cells["condition"].isin(wanted)].reset_index(drop=True)
     return cells
+
+
+# --- LaLonde (1986) / Dehejia & Wahba (1999): NSW experiment and CPS comparison (chapter 05) ----
+
+__all__ += ["LALONDE_COLUMNS", "load_lalonde"]
+
+#: Columns of both shipped files, in order (see data/lalonde/README.md).
+LALONDE_COLUMNS: tuple[str, ...] = (
+    "data_id", "treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78",
+)
+_LALONDE_FILES = {"nsw": ("lalonde/nsw_dw.csv", 445), "cps": ("lalonde/cps_controls.csv", 15_992)}
+
+
+def _lalonde_file(which: str, root: Path | str | None) -> pd.DataFrame:
+    import pandas as pd
+
+    from causalcourse.errors import CourseError, UnknownNameError
+
+    relative, rows = _LALONDE_FILES[which]
+    try:
+        path = verified_path(relative, root)
+    except UnknownNameError:
+        raise
+    except FileNotFoundError as error:
+        raise UnknownNameError(f"{error}") from None
+    except ValueError as error:
+        raise CourseError(f"{error}") from None
+    table = pd.read_csv(path)
+    if tuple(table.columns) != LALONDE_COLUMNS:
+        missing = [c for c in LALONDE_COLUMNS if c not in table.columns]
+        extra = [c for c in table.columns if c not in LALONDE_COLUMNS]
+        raise CourseError(f"{relative} has the wrong columns (missing {missing}, "
+                          f"unexpected {extra}, "
+                          f"expected in order {list(LALONDE_COLUMNS)}); restore it from the course "
+                          "repository")
+    if len(table) != rows or table.isna().any().any():
+        raise CourseError(f"{relative} has {len(table)} rows (expected {rows}) or empty cells")
+    return table
+
+
+def load_lalonde(comparison: str = "experimental", root: Path | str | None = None) -> pd.DataFrame:
+    """The NSW job-training data of LaLonde (1986) in the Dehejia & Wahba (1999) subset.
+
+    ``comparison="experimental"``: the randomised experiment, 185 treated and 260 control men.
+    ``comparison="cps"``: the observational study of Dehejia & Wahba, the same 185 treated men and
+    the 15,992 men of the CPS-1 survey sample as comparison group. Columns: ``sample``
+    (``"NSW"`` or ``"CPS"``), ``treat``, the covariates ``age, educ, black, hisp, marr,
+    nodegree, re74, re75``, the outcome ``re78`` (1978 earnings, 1982 dollars) and the
+    no-earnings indicators ``u74 = (re74 == 0)``, ``u75 = (re75 == 0)``. Both files are checked
+    against ``data/lalonde/SHA256SUMS`` and their columns before use; a missing file raises
+    :class:`~causalcourse.errors.UnknownNameError`, an altered or malformed one
+    :class:`~causalcourse.errors.CourseError`.
+
+    Example
+    -------
+    >>> nsw = load_lalonde()
+    >>> nsw.groupby("treat")["re78"].mean().diff().round(2).iloc[-1]
+    np.float64(1794.34)
+    >>> load_lalonde("cps")["sample"].value_counts().to_dict()
+    {'CPS': 15992, 'NSW': 185}
+    """
+    import pandas as pd
+
+    from causalcourse.errors import UnknownNameError
+
+    if comparison not in ("experimental", "cps"):
+        raise UnknownNameError(f"unknown comparison {comparison!r}; choose 'experimental' (the NSW "
+                               "experiment) or 'cps' (NSW treated vs the CPS-1 survey sample)")
+    nsw = _lalonde_file("nsw", root)
+    parts = [nsw] if comparison == "experimental" else [nsw[nsw["treat"] == 1],
+                                                        _lalonde_file("cps", root)]
+    table = pd.concat(parts, ignore_index=True)
+    table.insert(0, "sample", table.pop("data_id").map({"CPS1": "CPS"}).fillna("NSW"))
+    for year in ("74", "75"):
+        table[f"u{year}"] = (table[f"re{year}"] == 0).astype("int64")
+    return table

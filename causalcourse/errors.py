@@ -41,8 +41,9 @@ class UnknownNameError(CourseError, KeyError):
     __str__ = BaseException.__str__  # print the message, not KeyError's repr of it
 
 
-def check_known(names: Iterable[object], known: Iterable[object], what: str = "node",
-                where: str = "the graph") -> None:
+def check_known(
+    names: Iterable[object], known: Iterable[object], what: str = "node", where: str = "the graph"
+) -> None:
     """Raise :class:`UnknownNameError` naming every entry of ``names`` not in ``known``.
 
     Example
@@ -59,5 +60,7 @@ def check_known(names: Iterable[object], known: Iterable[object], what: str = "n
         listed = ", ".join(repr(n) for n in missing)
         plural = "s" if len(missing) > 1 else ""
         verb = "are" if len(missing) > 1 else "is"
-        raise UnknownNameError(f"{what}{plural} {listed} {verb} not in {where} "
-                               f"(known: {', '.join(repr(k) for k in pool)})")
+        raise UnknownNameError(
+            f"{what}{plural} {listed} {verb} not in {where} "
+            f"(known: {', '.join(repr(k) for k in pool)})"
+        )

@@ -4,13 +4,21 @@ A causal DAG here is a :class:`networkx.DiGraph` whose nodes may carry the
 attribute ``latent=True`` (unobserved variables, drawn dashed). networkx does
 the graph algorithms (``nx.is_d_separator``, ``nx.topological_sort``); this module
 only adds validation with messages a learner can act on, and a layered drawing.
+A malformed graph raises :class:`~causalcourse.errors.CourseError`; a node name that is not
+in the graph raises :class:`~causalcourse.errors.UnknownNameError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import networkx as nx
+
+from causalcourse.errors import CourseError, UnknownNameError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["dag", "check_acyclic", "check_nodes", "latent_nodes", "layered_positions", "draw_dag"]
 
@@ -27,7 +35,8 @@ def dag(
     ``nodes`` optionally declares the variables up front: then an edge that names
     an undeclared variable is an error (this catches typos such as ``"Smokng"``),
     and isolated variables can be included. ``latent`` marks unobserved variables.
-    Raises ``ValueError`` naming the self-loop, the cycle or the unknown node.
+    Raises :class:`~causalcourse.errors.CourseError` naming the self-loop or the cycle, and
+    :class:`~causalcourse.errors.UnknownNameError` naming an unknown node.
 
     Example
     -------
@@ -40,7 +49,7 @@ def dag(
     edge_list = list(edges)
     for edge in edge_list:
         if not (isinstance(edge, tuple | list) and len(edge) == 2):
-            raise ValueError(f"an edge must be a (cause, effect) pair, got {edge!r}")
+            raise CourseError(f"an edge must be a (cause, effect) pair, got {edge!r}")
     graph = nx.DiGraph()
     declared = None if nodes is None else list(nodes)
     if declared is not None:
@@ -49,13 +58,13 @@ def dag(
         for cause, effect in edge_list:
             for node in (cause, effect):
                 if node not in known:
-                    raise ValueError(
+                    raise UnknownNameError(
                         f"unknown node {node!r} in edge ({cause!r}, {effect!r}); "
                         f"declared nodes are {sorted(map(str, known))}"
                     )
     for cause, effect in edge_list:
         if cause == effect:
-            raise ValueError(f"self-loop on node {cause!r}: a variable cannot cause itself")
+            raise CourseError(f"self-loop on node {cause!r}: a variable cannot cause itself")
         graph.add_edge(cause, effect)
     check_acyclic(graph)
     latent_list = list(latent)
@@ -66,30 +75,31 @@ def dag(
     return graph
 
 
-def check_acyclic(graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic") -> None:
-    """Raise ``ValueError`` naming one cycle of ``graph``, if it has any.
+def check_acyclic(
+    graph: nx.DiGraph, what: str = "the graph has", rule: str = "a causal DAG must be acyclic"
+) -> None:
+    """Raise :class:`~causalcourse.errors.CourseError` naming one cycle of ``graph``, if it has any.
 
     Example
     -------
-    >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))
+    >>> check_acyclic(nx.DiGraph([("A", "B"), ("B", "A")]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: the graph has a cycle: A -> B -> A; a causal DAG must be acyclic
+    causalcourse.errors.CourseError: the graph has a cycle: A -> B -> A; a causal DAG must be...
     """
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return
     path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
-    raise ValueError(f"{what} a cycle: {path}; {rule}")
+    raise CourseError(f"{what} a cycle: {path}; {rule}")
 
 
 def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> None:
-    """Raise ``ValueError`` if any of ``names`` is not a node of ``graph``.
+    """Raise :class:`~causalcourse.errors.UnknownNameError` if any of ``names`` is not a node.
 
     Use it at the top of any function that takes node names from a user, so the
-    error names the offending node instead of surfacing as a ``KeyError`` deep
-    inside networkx.
+    error names the offending node instead of surfacing deep inside networkx.
 
     Example
     -------
@@ -98,7 +108,9 @@ def check_nodes(graph: nx.DiGraph, names: Iterable[str], what: str = "node") -> 
     known = set(graph.nodes)
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}")
+            raise UnknownNameError(
+                f"unknown {what} {name!r}; the graph has nodes {sorted(map(str, known))}"
+            )
 
 
 def latent_nodes(graph: nx.DiGraph) -> list[str]:
@@ -109,6 +121,8 @@ def latent_nodes(graph: nx.DiGraph) -> list[str]:
     >>> latent_nodes(dag([("U", "X"), ("U", "Y"), ("X", "Y")], latent=["U"]))
     ['U']
     """
+    if not isinstance(graph, nx.DiGraph) or not nx.is_directed_acyclic_graph(graph):
+        raise CourseError("latent_nodes needs a DAG; build it with causalcourse.graphs.dag")
     return [n for n in nx.topological_sort(graph) if graph.nodes[n].get("latent", False)]
 
 
@@ -126,7 +140,7 @@ def layered_positions(graph: nx.DiGraph, horizontal: bool = True) -> dict[str, t
     True
     """
     if not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("layered_positions needs a DAG; build it with causalcourse.graphs.dag")
+        raise CourseError("layered_positions needs a DAG; build it with causalcourse.graphs.dag")
     pos: dict[str, tuple[float, float]] = {}
     order: dict[str, float] = {}
     for depth, layer in enumerate(nx.topological_generations(graph)):
@@ -140,12 +154,15 @@ def layered_positions(graph: nx.DiGraph, horizontal: bool = True) -> dict[str, t
         for i, node in enumerate(ranked):
             offset = i - (width - 1) / 2
             order[node] = offset
-            pos[node] = (float(depth), float(-offset)) if horizontal else (float(offset), float(-depth))
+            pos[node] = (
+                (float(depth), float(-offset)) if horizontal else (float(offset), float(-depth))
+            )
     return pos
 
 
 def _between(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """True if ``point`` lies on the straight segment from ``a`` to ``b`` (within a node's radius)."""
+    """True if ``point`` lies on the straight segment from ``a`` to ``b`` (within a node's
+    radius)."""
     (px, py), (ax_, ay), (bx, by) = point, a, b
     length2 = (bx - ax_) ** 2 + (by - ay) ** 2
     if length2 == 0:
@@ -159,12 +176,12 @@ def _between(point: tuple[float, float], a: tuple[float, float], b: tuple[float,
 
 def draw_dag(
     graph: nx.DiGraph,
-    ax: object | None = None,
+    ax: Axes | None = None,
     title: str | None = None,
     pos: Mapping[str, tuple[float, float]] | None = None,
     highlight: Collection[str] = (),
     horizontal: bool = True,
-) -> object:
+) -> Axes:
     """Draw a causal DAG with a layered layout; latent nodes and their edges are dashed.
 
     ``highlight`` nodes (e.g. the treatment and outcome) are filled with the accent
@@ -189,24 +206,41 @@ def draw_dag(
     latent = set(latent_nodes(graph))
     observed = [n for n in graph.nodes if n not in latent]
     colours = [PALETTE["accent"] if n in highlight else PALETTE["node"] for n in observed]
-    nx.draw_networkx_nodes(graph, positions, nodelist=observed, node_color=colours,
-                           edgecolors=PALETTE["edge"], node_size=1100, ax=ax)
+    nx.draw_networkx_nodes(
+        graph,
+        positions,
+        nodelist=observed,
+        node_color=colours,
+        edgecolors=PALETTE["edge"],
+        node_size=1100,
+        ax=ax,
+    )
     if latent:
-        nx.draw_networkx_nodes(graph, positions, nodelist=sorted(latent), node_color="white",
-                               edgecolors=PALETTE["latent"], linewidths=1.5, node_size=1100,
-                               ax=ax).set_linestyle("--")
+        nx.draw_networkx_nodes(
+            graph,
+            positions,
+            nodelist=sorted(latent),
+            node_color="white",
+            edgecolors=PALETTE["latent"],
+            linewidths=1.5,
+            node_size=1100,
+            ax=ax,
+        ).set_linestyle("--")
     common = dict(ax=ax, node_size=1100, arrowsize=16, width=1.4, arrowstyle="-|>")
-    for (u, v) in graph.edges:
+    for u, v in graph.edges:
         # An edge that skips a layer would run straight through the nodes between: bend it.
         (x0, y0), (x1, y1) = positions[u], positions[v]
         skips = any(
             w not in (u, v) and _between(positions[w], (x0, y0), (x1, y1)) for w in graph.nodes
         )
         nx.draw_networkx_edges(
-            graph, positions, edgelist=[(u, v)],
+            graph,
+            positions,
+            edgelist=[(u, v)],
             edge_color=PALETTE["latent"] if u in latent else PALETTE["edge"],
             style="dashed" if u in latent else "solid",
-            connectionstyle="arc3,rad=0.35" if skips else "arc3", **common,
+            connectionstyle="arc3,rad=0.35" if skips else "arc3",
+            **common,
         )
     nx.draw_networkx_labels(graph, positions, font_size=10, ax=ax)
     ax.set_axis_off()

@@ -9,18 +9,22 @@ projection, which keeps every d-separation and every identification answer among
 the observed variables); :func:`identify_y0` and :func:`identify_dowhy` are thin
 wrappers that put the same question to the two libraries.
 
-y0's own ``NxMixedGraph.from_latent_variable_dag`` handles only latent *roots*
-with observed children; the projection here also handles latent mediators and
-chains of latent variables.
+The projection is y0's: ``simplify_latent_dag`` (Evans' rules, which turn latent
+mediators and chains of latent variables into latent roots) followed by
+``NxMixedGraph.from_latent_variable_dag``; this module only keeps every observed node
+(also isolated ones) in topological order, so estimands print the same way every run.
+A property test checks that the projection keeps every d-separation among the observed
+nodes.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 
+from causalcourse.errors import CourseError
 from causalcourse.graphs import check_nodes
 
 __all__ = ["latent_projection", "identify_y0", "identify_dowhy", "dowhy_estimands"]
@@ -28,7 +32,10 @@ __all__ = ["latent_projection", "identify_y0", "identify_dowhy", "dowhy_estimand
 
 def _latent_set(graph: nx.DiGraph, latent: Iterable[str] | None) -> set[str]:
     if not isinstance(graph, nx.DiGraph) or not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("expected a causal DAG (networkx.DiGraph without cycles); build it with causalcourse.graphs.dag")
+        raise CourseError(
+            "expected a causal DAG (networkx.DiGraph without cycles); "
+            "build it with causalcourse.graphs.dag"
+        )
     if latent is None:
         return {n for n, d in graph.nodes(data=True) if d.get("latent", False)}
     latent = list(latent)
@@ -36,28 +43,14 @@ def _latent_set(graph: nx.DiGraph, latent: Iterable[str] | None) -> set[str]:
     return set(latent)
 
 
-def _latent_reach(graph: nx.DiGraph, start: str, hidden: set[str]) -> set[str]:
-    """Observed nodes reachable from ``start`` along directed paths whose inner nodes are all latent."""
-    reached, stack, seen = set(), list(graph.successors(start)), set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node in hidden:
-            stack.extend(graph.successors(node))
-        else:
-            reached.add(node)
-    return reached
-
-
-def latent_projection(graph: nx.DiGraph, latent: Iterable[str] | None = None):
+def latent_projection(graph: nx.DiGraph, latent: Iterable[str] | None = None) -> Any:
     """Project a DAG with latent nodes onto its observed nodes as a y0 ``NxMixedGraph``.
 
     ``A -> B`` if a directed path from observed ``A`` to observed ``B`` has only
     latent inner nodes; ``A <-> B`` if some latent node reaches both along such
     paths (an unobserved common cause). ``latent`` defaults to the nodes with the
-    attribute ``latent=True``; a ``ValueError`` names an unknown latent node.
+    attribute ``latent=True``; an :class:`~causalcourse.errors.UnknownNameError` names an
+    unknown latent node.
 
     Example
     -------
@@ -69,39 +62,58 @@ def latent_projection(graph: nx.DiGraph, latent: Iterable[str] | None = None):
     >>> sorted(sorted(map(str, e)) for e in mixed.undirected.edges)
     [['C', 'S']]
     """
+    from y0.algorithm.simplify_latent import simplify_latent_dag
     from y0.dsl import Variable
     from y0.graph import NxMixedGraph
 
     hidden = _latent_set(graph, latent)
-    observed = [n for n in nx.topological_sort(graph) if n not in hidden]
+    observed = [str(n) for n in nx.topological_sort(graph) if n not in hidden]
     if not observed:
-        raise ValueError("every node is latent; nothing is left to project onto")
-    directed = [(a, b) for a in observed for b in sorted(_latent_reach(graph, a, hidden), key=observed.index)]
-    bidirected = set()
-    for u in hidden:
-        children = sorted(_latent_reach(graph, u, hidden), key=observed.index)
-        bidirected.update(itertools.combinations(children, 2))
+        raise CourseError("every node is latent; nothing is left to project onto")
+    lv_dag = nx.DiGraph()
+    for node in graph.nodes:
+        lv_dag.add_node(Variable(str(node)), hidden=node in hidden)
+    lv_dag.add_edges_from((Variable(str(a)), Variable(str(b))) for a, b in graph.edges)
+    simplify_latent_dag(lv_dag, tag="hidden")  # in place: only latent roots remain
+    projected = NxMixedGraph.from_latent_variable_dag(lv_dag, tag="hidden")
+    position = {n: i for i, n in enumerate(observed)}
+    directed = sorted(
+        ((str(a), str(b)) for a, b in projected.directed.edges),
+        key=lambda e: (position[e[0]], position[e[1]]),
+    )
+    bidirected = sorted(
+        tuple(sorted((str(a), str(b)), key=position.__getitem__))
+        for a, b in projected.undirected.edges
+    )
     return NxMixedGraph.from_edges(
         nodes=[Variable(n) for n in observed],
         directed=[(Variable(a), Variable(b)) for a, b in directed],
-        undirected=[(Variable(a), Variable(b)) for a, b in sorted(bidirected)],
+        undirected=[(Variable(a), Variable(b)) for a, b in bidirected],
     )
 
 
 def _names(graph: nx.DiGraph, names: str | Iterable[str], what: str, hidden: set[str]) -> list[str]:
-    names = [names] if isinstance(names, str) else list(names)
-    if not names:
-        raise ValueError(f"give at least one {what}")
-    check_nodes(graph, names, what=what)
-    for name in names:
+    listed = [names] if isinstance(names, str) else list(names)
+    if not listed:
+        raise CourseError(f"give at least one {what}")
+    check_nodes(graph, listed, what=what)
+    for name in listed:
         if name in hidden:
-            raise ValueError(f"{what} {name!r} is latent; an effect is asked about observed variables")
-    return names
+            raise CourseError(
+                f"{what} {name!r} is latent; an effect is asked about observed variables"
+            )
+    return listed
 
 
-def identify_y0(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str | Iterable[str],
-                latent: Iterable[str] | None = None):
-    """Ask y0's ID algorithm for P(outcome | do(treatment)): a y0 ``Expression``, or ``None`` if not identifiable.
+def identify_y0(
+    graph: nx.DiGraph,
+    treatment: str | Iterable[str],
+    outcome: str | Iterable[str],
+    latent: Iterable[str] | None = None,
+) -> Any:
+    """Ask y0's ID algorithm for P(outcome | do(treatment)): a y0 ``Expression``, or ``None``.
+
+    ``None`` means the effect is not identifiable from the observed variables.
 
     The DAG is first reduced by :func:`latent_projection`. The expression prints as
     text (``str``) and as LaTeX (``.to_latex()``).
@@ -120,11 +132,17 @@ def identify_y0(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str 
     hidden = _latent_set(graph, latent)
     treatments = {Variable(t) for t in _names(graph, treatment, "treatment", hidden)}
     outcomes = {Variable(o) for o in _names(graph, outcome, "outcome", hidden)}
-    return identify_outcomes(latent_projection(graph, hidden), treatments=treatments, outcomes=outcomes)
+    return identify_outcomes(
+        latent_projection(graph, hidden), treatments=treatments, outcomes=outcomes
+    )
 
 
-def identify_dowhy(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: str | Iterable[str],
-                   latent: Iterable[str] | None = None):
+def identify_dowhy(
+    graph: nx.DiGraph,
+    treatment: str | Iterable[str],
+    outcome: str | Iterable[str],
+    latent: Iterable[str] | None = None,
+) -> Any:
     """Ask DoWhy's ``identify_effect`` for the same effect; returns its ``IdentifiedEstimand``.
 
     DoWhy takes the full DAG and the list of observed nodes (here: the non-latent
@@ -146,20 +164,29 @@ def identify_dowhy(graph: nx.DiGraph, treatment: str | Iterable[str], outcome: s
     return identify_effect(nx.DiGraph(graph.edges), treatments, outcomes, observed)
 
 
-def dowhy_estimands(estimand) -> dict[str, list[str]]:
-    """The estimands DoWhy found, as ``{kind: variables}`` (e.g. ``{"backdoor": ["Z"]}``); empty if none.
+def dowhy_estimands(estimand: Any) -> dict[str, list[str]]:
+    """The estimands DoWhy found, as ``{kind: variables}`` (e.g. ``{"backdoor": ["Z"]}``); empty if
+    none.
 
     Example
     -------
     >>> from causalcourse.graphs import dag
-    >>> dowhy_estimands(identify_dowhy(dag([("U", "X"), ("U", "Y"), ("X", "Y")], latent=["U"]), "X", "Y"))
+    >>> bow = dag([("U", "X"), ("U", "Y"), ("X", "Y")], latent=["U"])
+    >>> dowhy_estimands(identify_dowhy(bow, "X", "Y"))
     {}
     """
+    if not hasattr(estimand, "get_backdoor_variables"):
+        raise CourseError(
+            f"expected DoWhy's IdentifiedEstimand (from identify_dowhy), "
+            f"got {type(estimand).__name__}"
+        )
     found = {}
-    for kind, variables in [("backdoor", estimand.get_backdoor_variables()),
-                            ("frontdoor", estimand.get_frontdoor_variables()),
-                            ("iv", estimand.get_instrumental_variables()),
-                            ("general_adjustment", estimand.get_general_adjustment_variables())]:
+    for kind, variables in [
+        ("backdoor", estimand.get_backdoor_variables()),
+        ("frontdoor", estimand.get_frontdoor_variables()),
+        ("iv", estimand.get_instrumental_variables()),
+        ("general_adjustment", estimand.get_general_adjustment_variables()),
+    ]:
         if estimand.estimands.get(kind) is not None:
             found[kind] = sorted(variables or [])
     return found

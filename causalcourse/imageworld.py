@@ -9,6 +9,11 @@ colours the hair, glasses draw frames, smile bends the mouth — while the nuisa
 (skin tone, background colour, pixel noise) touches the rest. Because the noise of every
 face is returned, the true counterfactual image of any edit is known
 (:func:`counterfactual`), which is what lets the chapter grade learned edits exactly.
+
+The attribute SCM is a :class:`causalcourse.scm.SCM` (:data:`ATTRIBUTE_SCM`; glasses is a
+:func:`~causalcourse.scm.bernoulli_threshold` of age): sampling, ``do`` and replaying a
+face's noise are the SCM's. An unknown attribute raises
+:class:`~causalcourse.errors.UnknownNameError`.
 """
 
 from __future__ import annotations
@@ -18,20 +23,47 @@ from collections.abc import Mapping
 import networkx as nx
 import numpy as np
 
-from causalcourse.graphs import dag
+from causalcourse.errors import CourseError, UnknownNameError
+from causalcourse.scm import SCM, Mechanism, bernoulli_threshold, normal, uniform
 
 __all__ = [
-    "ATTRIBUTES", "SIZE", "causal_graph", "descendants", "sample_noise", "attributes_from_noise",
-    "render", "owned_masks", "edit_region", "sample_faces", "counterfactual",
+    "ATTRIBUTES",
+    "ATTRIBUTE_SCM",
+    "SIZE",
+    "causal_graph",
+    "descendants",
+    "sample_noise",
+    "attributes_from_noise",
+    "render",
+    "owned_masks",
+    "edit_region",
+    "sample_faces",
+    "counterfactual",
     "glasses_counterfactual_probability",
 ]
 
 ATTRIBUTES: tuple[str, ...] = ("age", "hair", "glasses", "smile")
 SIZE = 32
 NOISE_KEYS = ("age", "u_hair", "u_glasses", "smile", "skin", "background", "pixels")
-HAIR_SLOPE, HAIR_NOISE = 4.0, 0.8          # hair = sigmoid(4 (age - 0.5) + 0.8 u_hair)
-GLASSES_BASE, GLASSES_SLOPE = 0.1, 0.75    # glasses = [u_glasses < 0.1 + 0.75 age]
+HAIR_SLOPE, HAIR_NOISE = 4.0, 0.8  # hair = sigmoid(4 (age - 0.5) + 0.8 u_hair)
+GLASSES_BASE, GLASSES_SLOPE = 0.1, 0.75  # glasses = [u_glasses < 0.1 + 0.75 age]
 PIXEL_NOISE = 0.02
+
+#: The attribute SCM; its noise variables are the noise keys ``age``, ``u_hair``,
+#: ``u_glasses`` and ``smile`` (under the attributes' names).
+ATTRIBUTE_SCM = SCM(
+    {
+        "age": ((), lambda u: u, uniform(0.0, 1.0)),
+        "hair": (
+            ("age",),
+            lambda age, u: 1 / (1 + np.exp(-(HAIR_SLOPE * (age - 0.5) + HAIR_NOISE * u))),
+            normal(),
+        ),
+        "glasses": bernoulli_threshold(("age",), lambda age: GLASSES_BASE + GLASSES_SLOPE * age),
+        "smile": ((), lambda u: u, uniform(-1.0, 1.0)),
+    }
+)
+_NOISE_OF = {"age": "age", "hair": "u_hair", "glasses": "u_glasses", "smile": "smile"}
 
 _YY, _XX = np.mgrid[0:SIZE, 0:SIZE].astype(float)
 _HEAD = ((_YY - 18) / 12.5) ** 2 + ((_XX - 16) / 10.5) ** 2 <= 1
@@ -46,7 +78,8 @@ _EYES = np.zeros((SIZE, SIZE), bool)
 for _cy, _cx in _EYE_CENTRES:
     _EYES |= np.hypot(_YY - _cy, _XX - (_cx + 0.0)) <= 1.2
 _WRINKLES = (((_YY == 11) | (_YY == 12)) & (_XX >= 11) & (_XX <= 21)) | (
-    ((_XX == 8) | (_XX == 24)) & (_YY >= 20) & (_YY <= 24))
+    ((_XX == 8) | (_XX == 24)) & (_YY >= 20) & (_YY <= 24)
+)
 _MOUTH = (_YY >= 21) & (_YY <= 27) & (_XX >= 11) & (_XX <= 21)
 
 SKIN = np.array([[0.97, 0.84, 0.72], [0.58, 0.40, 0.28]])
@@ -64,13 +97,13 @@ def causal_graph() -> nx.DiGraph:
     >>> sorted(causal_graph().edges)
     [('age', 'glasses'), ('age', 'hair')]
     """
-    return dag([("age", "hair"), ("age", "glasses")], nodes=ATTRIBUTES)
+    return ATTRIBUTE_SCM.graph
 
 
 def descendants(attribute: str) -> list[str]:
     """The attributes an intervention on ``attribute`` may change: itself and its descendants.
 
-    Raises ``KeyError`` naming an unknown attribute.
+    Raises :class:`~causalcourse.errors.UnknownNameError` naming an unknown attribute.
 
     Example
     -------
@@ -78,7 +111,9 @@ def descendants(attribute: str) -> list[str]:
     (['age', 'hair', 'glasses'], ['glasses'])
     """
     if attribute not in ATTRIBUTES:
-        raise KeyError(f"unknown attribute {attribute!r}; the attributes are {list(ATTRIBUTES)}")
+        raise UnknownNameError(
+            f"unknown attribute {attribute!r}; the attributes are {list(ATTRIBUTES)}"
+        )
     below = nx.descendants(causal_graph(), attribute) | {attribute}
     return [a for a in ATTRIBUTES if a in below]
 
@@ -97,7 +132,7 @@ def sample_noise(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     ((5, 3, 32, 32), (5,))
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+        raise CourseError(f"n must be a positive integer, got {n!r}")
     return {
         "age": rng.uniform(0.0, 1.0, n),
         "u_hair": rng.standard_normal(n),
@@ -109,8 +144,9 @@ def sample_noise(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     }
 
 
-def attributes_from_noise(noise: Mapping[str, np.ndarray],
-                          do: Mapping[str, float | np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def attributes_from_noise(
+    noise: Mapping[str, np.ndarray], do: Mapping[str, float | np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """Run the attribute SCM on given noise, optionally under an intervention ``do``.
 
     An intervened attribute is set to its value; every other attribute keeps its own
@@ -127,19 +163,22 @@ def attributes_from_noise(noise: Mapping[str, np.ndarray],
     do = dict(do or {})
     for name in do:
         if name not in ATTRIBUTES:
-            raise KeyError(f"cannot intervene on unknown attribute {name!r}; the attributes are {list(ATTRIBUTES)}")
+            raise UnknownNameError(
+                f"cannot intervene on unknown attribute {name!r}; "
+                f"the attributes are {list(ATTRIBUTES)}"
+            )
+    missing = [key for key in _NOISE_OF.values() if key not in noise]
+    if missing:
+        raise UnknownNameError(f"the noise lacks {missing}; draw it with sample_noise")
     n = len(noise["age"])
 
-    def value(name: str, mechanism: np.ndarray) -> np.ndarray:
-        if name in do:
-            return np.broadcast_to(np.asarray(do[name], dtype=float), (n,)).copy()
-        return mechanism
+    def setting(value: float | np.ndarray) -> Mechanism:
+        values = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+        return Mechanism((), lambda: values)
 
-    age = value("age", np.asarray(noise["age"], dtype=float))
-    hair = value("hair", 1 / (1 + np.exp(-(HAIR_SLOPE * (age - 0.5) + HAIR_NOISE * noise["u_hair"]))))
-    glasses = value("glasses", (noise["u_glasses"] < GLASSES_BASE + GLASSES_SLOPE * age).astype(float))
-    smile = value("smile", np.asarray(noise["smile"], dtype=float))
-    return {"age": age, "hair": hair, "glasses": glasses, "smile": smile}
+    model = ATTRIBUTE_SCM.do({name: setting(v) for name, v in do.items()}) if do else ATTRIBUTE_SCM
+    frame = model.sample(noise={name: np.asarray(noise[key]) for name, key in _NOISE_OF.items()})
+    return {name: frame[name].to_numpy(dtype=float) for name in ATTRIBUTES}
 
 
 def _lerp(pair: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -165,11 +204,13 @@ def render(attributes: Mapping[str, np.ndarray], noise: Mapping[str, np.ndarray]
     """
     missing = [a for a in ATTRIBUTES if a not in attributes]
     if missing:
-        raise KeyError(f"render needs every attribute; missing {missing}")
+        raise UnknownNameError(f"render needs every attribute; missing {missing}")
     n = len(attributes["age"])
     img = np.where(_HEAD, _lerp(SKIN, noise["skin"]), _lerp(BACKGROUND, noise["background"]))
     img = np.where(_HAIR, _lerp(HAIR_COLOUR, attributes["hair"]), img)
-    img = np.where(_WRINKLES, img * (1 - 0.55 * np.asarray(attributes["age"])[:, None, None, None]), img)
+    img = np.where(
+        _WRINKLES, img * (1 - 0.55 * np.asarray(attributes["age"])[:, None, None, None]), img
+    )
     img = np.where(_EYES, 0.08, img)
     g = np.asarray(attributes["glasses"], dtype=float)[:, None, None, None]
     img = np.where(_RING, (1 - g) * img + g * FRAME_COLOUR[None, :, None, None], img)
@@ -192,7 +233,12 @@ def owned_masks() -> dict[str, np.ndarray]:
     >>> sorted(m), int(m["glasses"].sum()) > 0
     (['age', 'glasses', 'hair', 'smile'], True)
     """
-    return {"age": _WRINKLES.copy(), "hair": _HAIR.copy(), "glasses": _RING.copy(), "smile": _MOUTH.copy()}
+    return {
+        "age": _WRINKLES.copy(),
+        "hair": _HAIR.copy(),
+        "glasses": _RING.copy(),
+        "smile": _MOUTH.copy(),
+    }
 
 
 def edit_region(attribute: str) -> np.ndarray:
@@ -207,9 +253,11 @@ def edit_region(attribute: str) -> np.ndarray:
     return np.logical_or.reduce([masks[a] for a in descendants(attribute)])
 
 
-def sample_faces(n: int, rng: np.random.Generator,
-                 do: Mapping[str, float | np.ndarray] | None = None,
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+def sample_faces(
+    n: int,
+    rng: np.random.Generator,
+    do: Mapping[str, float | np.ndarray] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sample ``n`` faces: returns ``(images, attributes, noise)``; ``do`` intervenes first.
 
     ``do`` may set attributes to constants or to arrays of length ``n``; use it, for
@@ -226,8 +274,9 @@ def sample_faces(n: int, rng: np.random.Generator,
     return render(attrs, noise), attrs, noise
 
 
-def counterfactual(noise: Mapping[str, np.ndarray],
-                   do: Mapping[str, float | np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def counterfactual(
+    noise: Mapping[str, np.ndarray], do: Mapping[str, float | np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The true counterfactual faces under ``do``: same noise, intervened SCM, same renderer.
 
     Example
@@ -242,7 +291,9 @@ def counterfactual(noise: Mapping[str, np.ndarray],
     return render(attrs, noise), attrs
 
 
-def glasses_counterfactual_probability(age: np.ndarray, glasses: np.ndarray, new_age: np.ndarray) -> np.ndarray:
+def glasses_counterfactual_probability(
+    age: np.ndarray, glasses: np.ndarray, new_age: np.ndarray
+) -> np.ndarray:
     """P(glasses would be 1 had age been ``new_age`` | this face's age and glasses), exactly.
 
     The glasses mechanism is ``[u < p(age)]`` with ``u ~ U(0, 1)``: seeing glasses tells us
@@ -251,9 +302,15 @@ def glasses_counterfactual_probability(age: np.ndarray, glasses: np.ndarray, new
 
     Example
     -------
-    >>> glasses_counterfactual_probability(np.array([0.2, 0.2]), np.array([1.0, 0.0]), np.array([0.8, 0.8]))
+    >>> glasses_counterfactual_probability(np.array([0.2, 0.2]), np.array([1.0, 0.0]),
+    ...     np.array([0.8, 0.8]))
     array([1. , 0.6])
     """
+    age, glasses, new_age = (np.asarray(v, dtype=float) for v in (age, glasses, new_age))
+    if np.any((age < 0) | (age > 1)) or np.any((new_age < 0) | (new_age > 1)):
+        raise CourseError("age and new_age must lie in [0, 1], the range of the age attribute")
+    if not np.isin(glasses, (0.0, 1.0)).all():
+        raise CourseError("glasses must be 0 or 1")
     p_old = GLASSES_BASE + GLASSES_SLOPE * np.asarray(age, dtype=float)
     p_new = GLASSES_BASE + GLASSES_SLOPE * np.asarray(new_age, dtype=float)
     if_worn = np.minimum(p_new, p_old) / p_old

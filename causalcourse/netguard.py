@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from typing import Any
 
+from causalcourse.errors import CourseError
+
 __all__ = ["NetworkDisabledError", "install", "uninstall", "is_loopback"]
 
 _original_connect = socket.socket.connect
@@ -31,6 +33,8 @@ def is_loopback(address: Any) -> bool:
     """
     if isinstance(address, (str, bytes)):  # AF_UNIX path
         return True
+    if not isinstance(address, tuple) or not address:
+        raise CourseError(f"expected a socket address (host, port) or a path, got {address!r}")
     host = address[0]
     if isinstance(host, bytes):
         host = host.decode()
@@ -45,7 +49,8 @@ def is_loopback(address: Any) -> bool:
 def _checked(sock: socket.socket, address: Any) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address):
         raise NetworkDisabledError(
-            f"network access is disabled in the course's tests: refused a connection to {address!r}; "
+            "network access is disabled in the course's tests: refused a connection to "
+            f"{address!r}; "
             "notebooks must use data shipped in data/ or generated locally"
         )
 
@@ -72,8 +77,8 @@ def install() -> None:
     causalcourse.netguard.NetworkDisabledError: network access is disabled ...
     >>> uninstall()
     """
-    socket.socket.connect = _connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign, assignment]
 
 
 def uninstall() -> None:

@@ -44,10 +44,11 @@ def use_style() -> None:
     '#0072B2'
     """
     import matplotlib as mpl
+    from cycler import cycler
 
     mpl.rcParams.update(
         {
-            "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+            "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
             "figure.figsize": (6.4, 3.8),
             "figure.dpi": 100,
             "axes.spines.top": False,

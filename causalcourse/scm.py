@@ -15,23 +15,50 @@ same units — the same noise values — in a model and in all its mutilations, 
 ``scm.sample(n, s)`` and ``scm.do({"X": 1}).sample(n, s)`` are the factual and the
 interventional worlds of the *same* ``n`` units. ``return_noise=True`` gives the
 noise, and ``noise=`` replays given noise values (what abduction needs).
+
+Constructors build the models the chapters share from these parts:
+:func:`bernoulli_threshold` is the assignment ``V := 1[U_V < p(parents)]`` with
+``U_V ~ Uniform(0, 1)`` (every binary variable of the course, and the mechanisms of
+:class:`causalcourse.llm.exact.BinarySCM`); :func:`linear_gaussian` builds a linear-Gaussian
+SCM from a weight matrix, and :func:`standardise_linear` rescales one so that every variable
+has variance 1 (:class:`causalcourse.design.LinearSEM` is the same model in matrix form, for
+batches of thousands of models). Counterfactuals (abduction, action, prediction) live in
+:mod:`causalcourse.counterfactuals`, which builds on this module.
+
+The class is hand-written because what an SCM is, is the lesson of chapter 03; probabilistic
+programs with ChiRho's ``do`` are the library version (chapter 04), and the tests check the
+two against each other on linear additive models.
+
+Bad input raises :class:`causalcourse.errors.CourseError` (a ``ValueError``) naming the
+variable; an unknown variable name raises :class:`causalcourse.errors.UnknownNameError`.
 """
 
 from __future__ import annotations
 
 import inspect
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.graphs import check_acyclic
 
-__all__ = ["Mechanism", "Noise", "SCM", "normal", "uniform", "bernoulli"]
+__all__ = [
+    "Mechanism",
+    "Noise",
+    "SCM",
+    "normal",
+    "uniform",
+    "bernoulli",
+    "bernoulli_threshold",
+    "linear_gaussian",
+    "standardise_linear",
+]
 
 Array = np.ndarray
 
@@ -45,7 +72,8 @@ class Noise:
 
     Example
     -------
-    >>> Noise("Exp(1)", lambda rng, n: rng.exponential(1.0, n)).draw(np.random.default_rng(0), 3).shape
+    >>> Noise("Exp(1)", lambda rng, n: rng.exponential(1.0, n)).draw(np.random.default_rng(0),
+    ...     3).shape
     (3,)
     """
 
@@ -62,7 +90,7 @@ def normal(loc: float = 0.0, scale: float = 1.0) -> Noise:
     Noise(name='Normal(0, 2)')
     """
     if not scale > 0:
-        raise ValueError(f"normal noise needs scale > 0, got {scale!r}")
+        raise CourseError(f"normal noise needs scale > 0, got {scale!r}")
     return Noise(f"Normal({loc:g}, {scale:g})", lambda rng, n: rng.normal(loc, scale, n))
 
 
@@ -75,7 +103,7 @@ def uniform(low: float = 0.0, high: float = 1.0) -> Noise:
     Noise(name='Uniform(0, 1)')
     """
     if not high > low:
-        raise ValueError(f"uniform noise needs low < high, got low={low!r}, high={high!r}")
+        raise CourseError(f"uniform noise needs low < high, got low={low!r}, high={high!r}")
     return Noise(f"Uniform({low:g}, {high:g})", lambda rng, n: rng.uniform(low, high, n))
 
 
@@ -88,7 +116,7 @@ def bernoulli(p: float) -> Noise:
     Noise(name='Bernoulli(0.3)')
     """
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"bernoulli noise needs 0 <= p <= 1, got {p!r}")
+        raise CourseError(f"bernoulli noise needs 0 <= p <= 1, got {p!r}")
     return Noise(f"Bernoulli({p:g})", lambda rng, n: (rng.random(n) < p).astype(np.int64))
 
 
@@ -114,9 +142,37 @@ class Mechanism:
 
     def __post_init__(self) -> None:
         if isinstance(self.parents, str):
-            raise ValueError(f"parents must be a sequence of names such as ({self.parents!r},), "
-                             f"not the string {self.parents!r}")
+            raise CourseError(
+                f"parents must be a sequence of names such as ({self.parents!r},), "
+                f"not the string {self.parents!r}"
+            )
         object.__setattr__(self, "parents", tuple(self.parents))
+
+    def apply(self, node: str, parents: list[Array], u: Array | None, n: int) -> Array:
+        """Evaluate the assignment on parent arrays and noise; a length-``n`` array for ``node``.
+
+        A scalar result is broadcast; an exception inside ``f``, or a result of another
+        shape, becomes a :class:`~causalcourse.errors.CourseError` naming ``node``.
+
+        Example
+        -------
+        >>> Mechanism(("X",), lambda x, u: x + u, normal()).apply("Y", [np.ones(2)], np.ones(2), 2)
+        array([2., 2.])
+        """
+        args = list(parents) + ([u] if self.noise is not None else [])
+        try:
+            out = np.asarray(self.f(*args))
+        except Exception as error:  # name the assignment that failed, keep the cause
+            raise CourseError(
+                f"the assignment of {node!r} failed: {type(error).__name__}: {error}"
+            ) from error
+        if out.ndim == 0:
+            return np.full(n, out[()])
+        if out.shape != (n,):
+            raise CourseError(
+                f"the assignment of {node!r} returned shape {out.shape}; expected ({n},)"
+            )
+        return out
 
 
 def _as_mechanism(node: str, spec: Any) -> Mechanism:
@@ -125,29 +181,39 @@ def _as_mechanism(node: str, spec: Any) -> Mechanism:
         try:
             spec = Mechanism(*spec)
         except ValueError as error:
-            raise ValueError(f"the {error}".replace("the parents", f"the parents of {node!r}", 1)) from None
+            raise CourseError(
+                f"the {error}".replace("the parents", f"the parents of {node!r}", 1)
+            ) from None
     if not isinstance(spec, Mechanism):
-        raise ValueError(f"the assignment of {node!r} must be a Mechanism or a (parents, f, noise) tuple, "
-                         f"got {type(spec).__name__}")
+        raise CourseError(
+            f"the assignment of {node!r} must be a Mechanism or a (parents, f, noise) tuple, "
+            f"got {type(spec).__name__}"
+        )
     if not all(isinstance(p, str) for p in spec.parents):
-        raise ValueError(f"the parents of {node!r} must be a sequence of names, got {spec.parents!r}")
+        raise CourseError(
+            f"the parents of {node!r} must be a sequence of names, got {spec.parents!r}"
+        )
     if node in spec.parents:
-        raise ValueError(f"node {node!r} lists itself as a parent: a variable cannot cause itself")
+        raise CourseError(f"node {node!r} lists itself as a parent: a variable cannot cause itself")
     if len(set(spec.parents)) != len(spec.parents):
-        raise ValueError(f"node {node!r} lists a parent twice: {list(spec.parents)}")
+        raise CourseError(f"node {node!r} lists a parent twice: {list(spec.parents)}")
     if not callable(spec.f):
-        raise ValueError(f"the assignment of {node!r} is not callable: {spec.f!r}")
+        raise CourseError(f"the assignment of {node!r} is not callable: {spec.f!r}")
     if spec.noise is not None and not isinstance(spec.noise, Noise):
-        raise ValueError(f"the noise of {node!r} must be a Noise (e.g. normal(), uniform()) or None, "
-                         f"got {spec.noise!r}")
+        raise CourseError(
+            f"the noise of {node!r} must be a Noise (e.g. normal(), uniform()) or None, "
+            f"got {spec.noise!r}"
+        )
     n_args = len(spec.parents) + (spec.noise is not None)
     try:
         inspect.signature(spec.f).bind(*range(n_args))
     except TypeError:
         args = list(spec.parents) + ([f"U_{node}"] if spec.noise is not None else [])
         plural = "" if n_args == 1 else "s"
-        raise ValueError(f"the assignment of {node!r} must accept {n_args} positional argument{plural} "
-                         f"({', '.join(args) or 'none'})") from None
+        raise CourseError(
+            f"the assignment of {node!r} must accept {n_args} positional argument{plural} "
+            f"({', '.join(args) or 'none'})"
+        ) from None
     except ValueError:  # no signature available (e.g. some numpy ufuncs): checked when called
         pass
     return spec
@@ -163,7 +229,8 @@ class SCM:
 
     ``mechanisms`` maps each variable name to its assignment. Construction checks
     that every parent has an assignment and that the graph is acyclic, and raises a
-    ``ValueError`` naming the offending node otherwise. Variables may be discrete or
+    :class:`~causalcourse.errors.CourseError` naming the offending node otherwise. Variables may be
+    discrete or
     continuous: a column has whatever dtype its assignment returns.
 
     Example
@@ -185,11 +252,11 @@ class SCM:
 
     def __init__(self, mechanisms: Mapping[str, Mechanism | tuple]) -> None:
         if not isinstance(mechanisms, Mapping) or not mechanisms:
-            raise ValueError("an SCM needs a non-empty mapping {variable name: Mechanism}")
+            raise CourseError("an SCM needs a non-empty mapping {variable name: Mechanism}")
         self._mechanisms: dict[str, Mechanism] = {}
         for node, spec in mechanisms.items():
             if not isinstance(node, str) or not node:
-                raise ValueError(f"variable names must be non-empty strings, got {node!r}")
+                raise CourseError(f"variable names must be non-empty strings, got {node!r}")
             self._mechanisms[node] = _as_mechanism(node, spec)
         self._interventions: dict[str, Any] = {}
         graph = nx.DiGraph()
@@ -197,13 +264,17 @@ class SCM:
         for node, mech in self._mechanisms.items():
             for parent in mech.parents:
                 if parent not in self._mechanisms:
-                    raise ValueError(f"node {node!r} has parent {parent!r}, which has no assignment; "
-                                     f"the model's variables are {sorted(self._mechanisms)}")
+                    raise CourseError(
+                        f"node {node!r} has parent {parent!r}, which has no assignment; "
+                        f"the model's variables are {sorted(self._mechanisms)}"
+                    )
                 graph.add_edge(parent, node)
         check_acyclic(graph, what="the assignments form", rule="an SCM here must be acyclic")
         nx.set_node_attributes(graph, False, "latent")
         self._graph = graph
-        self._order = list(nx.lexicographical_topological_sort(graph, key=list(self._mechanisms).index))
+        self._order = list(
+            nx.lexicographical_topological_sort(graph, key=list(self._mechanisms).index)
+        )
 
     # ----------------------------------------------------------------- structure
     @property
@@ -213,7 +284,8 @@ class SCM:
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The causal graph (a copy): an edge from each parent to its child; node attribute ``latent=False``."""
+        """The causal graph (a copy): an edge from each parent to its child; node attribute
+        ``latent=False``."""
         return self._graph.copy()
 
     @property
@@ -223,24 +295,30 @@ class SCM:
 
     @property
     def interventions(self) -> dict[str, Any]:
-        """What ``do()`` calls produced this model: ``{node: value or assignment}`` (empty if none)."""
+        """What ``do()`` calls produced this model: ``{node: value or assignment}`` (empty if
+        none)."""
         return dict(self._interventions)
 
     def parents(self, node: str) -> tuple[str, ...]:
-        """The parents of ``node`` (``ValueError`` if it is not a variable of the model)."""
+        """The parents of ``node`` (:class:`~causalcourse.errors.UnknownNameError` if it is not a
+        variable)."""
         self._check_known([node])
         return self._mechanisms[node].parents
 
     def _check_known(self, names: Any, what: str = "node") -> None:
         for name in names:
             if name not in self._mechanisms:
-                raise ValueError(f"unknown {what} {name!r}; the model has variables {self.nodes}")
+                raise UnknownNameError(
+                    f"unknown {what} {name!r}; the model has variables {self.nodes}"
+                )
 
     def __repr__(self) -> str:
         lines = []
         for node in self._order:
             mech, hard = self._mechanisms[node], self._interventions.get(node)
-            if node in self._interventions and not (callable(hard) or isinstance(hard, (Mechanism, tuple))):
+            if node in self._interventions and not (
+                callable(hard) or isinstance(hard, (Mechanism, tuple))
+            ):
                 lines.append(f"  {node} := {hard!r}   (do)")
                 continue
             args = list(mech.parents) + ([f"U_{node}"] if mech.noise is not None else [])
@@ -262,14 +340,15 @@ class SCM:
 
         Example
         -------
-        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u, normal())})
+        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u,
+        ...     normal())})
         >>> scm.do({"X": 2.0}).graph.in_degree("X"), scm.graph.number_of_edges()
         (0, 1)
         >>> float(scm.do({"X": 2.0}).sample(5, seed=1).X.iloc[0])
         2.0
         """
         if not isinstance(interventions, Mapping) or not interventions:
-            raise ValueError("do() needs a non-empty mapping {node: value or assignment}")
+            raise CourseError("do() needs a non-empty mapping {node: value or assignment}")
         self._check_known(interventions, what="node to intervene on")
         new = dict(self._mechanisms)
         for node, value in interventions.items():
@@ -280,34 +359,36 @@ class SCM:
                 new[node] = _as_mechanism(node, Mechanism(old.parents, value, old.noise))
             else:
                 if np.ndim(value) != 0:
-                    raise ValueError(f"do({node} = ...) needs a scalar value or an assignment, "
-                                     f"got an array of shape {np.shape(value)}")
+                    raise CourseError(
+                        f"do({node} = ...) needs a scalar value or an assignment, "
+                        f"got an array of shape {np.shape(value)}"
+                    )
                 new[node] = Mechanism((), _constant(value), None)
         model = SCM(new)  # re-validates: a new assignment may not create a cycle
         model._interventions = {**self._interventions, **interventions}
         return model
 
-    def counterfactual(
-        self, evidence: Mapping[str, Any] | pd.DataFrame, intervention: Mapping[str, Any]
-    ) -> pd.Series | pd.DataFrame:
-        """Abduction, action, prediction for observed unit(s) (chapter 04).
-
-        Recovers each unit's noise from ``evidence`` (one unit as a mapping, or a
-        DataFrame of units), applies ``do(intervention)`` and runs the model forward
-        with that noise. Raises ``ValueError`` naming the variable whose noise the
-        evidence cannot pin down. See :func:`causalcourse.counterfactuals.counterfactual`.
-
-        Example
-        -------
-        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: 2 * x + u, normal())})
-        >>> scm.counterfactual({"X": 1.0, "Y": 2.5}, {"X": 0.0}).round(3).to_dict()
-        {'X': 0.0, 'Y': 0.5}
-        """
-        from causalcourse import counterfactuals  # imports this module: import here, not at the top
-
-        return counterfactuals.counterfactual(self, evidence, intervention)
-
     # ----------------------------------------------------------------- sampling
+    @overload
+    def sample(
+        self,
+        n: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        *,
+        noise: Mapping[str, Array] | pd.DataFrame | None = None,
+        return_noise: Literal[False] = False,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def sample(
+        self,
+        n: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        *,
+        noise: Mapping[str, Array] | pd.DataFrame | None = None,
+        return_noise: Literal[True],
+    ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
     def sample(
         self,
         n: int | None = None,
@@ -326,7 +407,8 @@ class SCM:
 
         Example
         -------
-        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u, normal())})
+        >>> scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: x + u,
+        ...     normal())})
         >>> values, u = scm.sample(4, seed=0, return_noise=True)
         >>> bool((values.Y == values.X + u.Y).all())
         True
@@ -339,11 +421,13 @@ class SCM:
             self._check_known(given, what="noise variable")
             missing = [v for v in noisy if v not in given]
             if missing:
-                raise ValueError(f"noise values are missing for {missing}")
+                raise CourseError(f"noise values are missing for {missing}")
             lengths = {len(a) for a in given.values()}
             if len(lengths) > 1 or (n is not None and lengths != {n}):
-                raise ValueError(f"noise arrays must all have length n; got lengths {sorted(lengths)}"
-                                 + ("" if n is None else f" and n={n}"))
+                raise CourseError(
+                    f"noise arrays must all have length n; got lengths {sorted(lengths)}"
+                    + ("" if n is None else f" and n={n}")
+                )
             n = lengths.pop() if lengths else n
             us = {v: given[v] for v in noisy}
         else:
@@ -351,14 +435,16 @@ class SCM:
                 seed = int(seed.integers(2**63))
             us = None
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+            raise CourseError(f"n must be a positive integer, got {n!r}")
         n = int(n)
         if us is None:
             if seed is None:
-                seed = int(np.random.SeedSequence().entropy % 2**63)
+                seed = cast(int, np.random.SeedSequence().entropy) % 2**63
             if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-                raise ValueError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
-            us = {v: np.asarray(self._mechanisms[v].noise.draw(_stream(int(seed), v), n)) for v in noisy}
+                raise CourseError(
+                    f"seed must be a non-negative integer or a numpy Generator, got {seed!r}"
+                )
+            us = {v: self._draw(v, int(seed), n) for v in noisy}
         values: dict[str, Array] = {}
         for node in self._order:
             values[node] = self._evaluate(node, values, us.get(node), n)
@@ -367,18 +453,14 @@ class SCM:
             return frame, pd.DataFrame(us, columns=noisy)
         return frame
 
+    def _draw(self, node: str, seed: int, n: int) -> Array:
+        noise = self._mechanisms[node].noise
+        assert noise is not None  # only called for variables with noise
+        return np.asarray(noise.draw(_stream(seed, node), n))
+
     def _evaluate(self, node: str, values: dict[str, Array], u: Array | None, n: int) -> Array:
         mech = self._mechanisms[node]
-        args = [values[p] for p in mech.parents] + ([u] if mech.noise is not None else [])
-        try:
-            out = np.asarray(mech.f(*args))
-        except Exception as error:  # name the assignment that failed, keep the cause
-            raise ValueError(f"the assignment of {node!r} failed: {type(error).__name__}: {error}") from error
-        if out.ndim == 0:
-            return np.full(n, out[()])
-        if out.shape != (n,):
-            raise ValueError(f"the assignment of {node!r} returned shape {out.shape}; expected ({n},)")
-        return out
+        return mech.apply(node, [values[p] for p in mech.parents], u, n)
 
 
 def _constant(value: Any) -> Callable[[], Any]:
@@ -386,3 +468,144 @@ def _constant(value: Any) -> Callable[[], Any]:
         return value
 
     return assign
+
+
+# --------------------------------------------------------------------------- constructors
+
+
+def _probability_table(parents: tuple[str, ...], p: Any) -> Callable[..., Any]:
+    """``p`` as a function of the parents' arrays: a number, a callable or a table."""
+    if callable(p):
+        return p
+    table = np.asarray(p, dtype=float)
+    if table.ndim == 0:
+        if not 0.0 <= float(table) <= 1.0:
+            raise CourseError(f"bernoulli_threshold needs a probability in [0, 1], got {p!r}")
+        if parents:
+            raise CourseError(
+                f"bernoulli_threshold got parents {list(parents)} but a single probability {p!r}; "
+                "give a table indexed by the parents' values or a function of them"
+            )
+        return lambda: float(table)
+    if table.ndim == 1 and len(parents) > 1 and table.size == 2 ** len(parents):
+        table = table.reshape((2,) * len(parents))  # flat, first parent most significant
+    if table.ndim != len(parents):
+        raise CourseError(
+            f"bernoulli_threshold got a probability table with {table.ndim} dimension(s) for "
+            f"{len(parents)} parent(s) {list(parents)}: index it by the parents' values"
+        )
+    if np.any((table < 0) | (table > 1)):
+        raise CourseError(f"bernoulli_threshold needs probabilities in [0, 1], got {p!r}")
+    return lambda *values: table[tuple(np.asarray(v, dtype=np.int64) for v in values)]
+
+
+def bernoulli_threshold(parents: Sequence[str], p: Any) -> Mechanism:
+    """The binary assignment ``V := 1[U_V < p(parents)]`` with ``U_V ~ Uniform(0, 1)``.
+
+    ``p`` is P(V = 1 | parents): a number (for a root), a function of the parents'
+    arrays, or a table indexed by the parents' integer values — an array of shape
+    ``(levels of parent 1, levels of parent 2, ...)``, or for binary parents a flat list of
+    ``2 ** len(parents)`` probabilities with the first parent as the most significant bit
+    (the convention of :class:`causalcourse.llm.exact.BinarySCM`). The result is 0/1
+    integers, exactly ``(u < p).astype(int)`` on a ``uniform()`` noise.
+
+    Example
+    -------
+    >>> scm = SCM({"Z": bernoulli_threshold((), 0.5),
+    ...            "X": bernoulli_threshold(("Z",), [0.2, 0.8]),
+    ...            "Y": bernoulli_threshold(("X", "Z"), lambda x, z: 0.1 + 0.5 * x + 0.3 * z)})
+    >>> df = scm.sample(100_000, seed=0)
+    >>> round(float(df.X[df.Z == 1].mean()), 2), round(float(df.Y.mean()), 2)
+    (0.8, 0.5)
+    """
+    if isinstance(parents, str):
+        raise CourseError(
+            f"parents must be a sequence of names such as ({parents!r},), not the string "
+            f"{parents!r}"
+        )
+    parents = tuple(parents)
+    prob = _probability_table(parents, p)
+
+    def assign(*args: Array) -> Array:
+        *values, u = args
+        return (u < prob(*values)).astype(int)
+
+    return Mechanism(parents, assign, uniform())
+
+
+def standardise_linear(
+    weights: Array, noise_sd: Array | Sequence[float] | None = None
+) -> tuple[Array, Array]:
+    """Rescale a linear-Gaussian model so that every variable has variance 1.
+
+    ``weights[i, j]`` is the weight of the edge ``i -> j`` of the model
+    ``x_j := Σ_i weights[i, j] x_i + noise_sd[j] u_j`` with ``u_j ~ N(0, 1)`` (default noise
+    sd 1). Dividing each variable by its standard deviation keeps the graph and the
+    correlations and returns ``(weights, noise_sd)`` of the standardised model — the scale
+    the BGe prior expects, on which the order of the variances says nothing about the
+    causal order.
+
+    Example
+    -------
+    >>> w, sd = standardise_linear(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    >>> w.round(3).tolist(), sd.round(3).tolist()
+    ([[0.0, 0.707], [0.0, 0.0]], [1.0, 0.707])
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise CourseError(f"weights must be a square matrix, got shape {w.shape}")
+    d = w.shape[0]
+    sd = np.ones(d) if noise_sd is None else np.asarray(noise_sd, dtype=float)
+    if sd.shape != (d,) or np.any(sd <= 0):
+        raise CourseError(f"noise_sd must hold {d} positive standard deviations, got {noise_sd!r}")
+    graph = nx.DiGraph(list(zip(*np.nonzero(w), strict=True)))
+    check_acyclic(graph, what="the weight matrix has", rule="a linear SEM must be acyclic")
+    inv = np.linalg.inv(np.eye(d) - w)
+    scale = np.sqrt((sd[:, None] ** 2 * inv**2).sum(axis=0))  # sd of each variable
+    return w * scale[:, None] / scale[None, :], sd / scale
+
+
+def linear_gaussian(
+    nodes: Sequence[str],
+    weights: Array,
+    noise_sd: Array | Sequence[float] | None = None,
+    intercepts: Array | Sequence[float] | None = None,
+) -> SCM:
+    """The linear-Gaussian SCM ``x_j := intercept_j + Σ_i weights[i, j] x_i + noise_sd[j] u_j``.
+
+    ``weights[i, j]`` is the weight of ``nodes[i] -> nodes[j]`` (zero: no edge), ``u_j ~
+    N(0, 1)``; noise sds default to 1 and intercepts to 0. Use :func:`standardise_linear`
+    first for a model whose variables all have variance 1.
+
+    Example
+    -------
+    >>> scm = linear_gaussian(("X", "Y"), np.array([[0.0, 2.0], [0.0, 0.0]]))
+    >>> scm.parents("Y"), round(float(scm.do({"X": 1.0}).sample(100_000, seed=0).Y.mean()), 1)
+    (('X',), 2.0)
+    """
+    names = tuple(nodes)
+    d = len(names)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (d, d):
+        raise CourseError(
+            f"weights must have shape {(d, d)} for the nodes {list(names)}, got {w.shape}"
+        )
+    sd = np.ones(d) if noise_sd is None else np.asarray(noise_sd, dtype=float)
+    b = np.zeros(d) if intercepts is None else np.asarray(intercepts, dtype=float)
+    if sd.shape != (d,) or np.any(sd <= 0):
+        raise CourseError(f"noise_sd must hold {d} positive standard deviations, got {noise_sd!r}")
+    if b.shape != (d,):
+        raise CourseError(f"intercepts must hold {d} numbers, got {intercepts!r}")
+    mechanisms = {}
+    for j, node in enumerate(names):
+        parents = tuple(names[i] for i in np.nonzero(w[:, j])[0])
+        slopes = w[np.nonzero(w[:, j])[0], j]
+
+        def assign(
+            *args: Array, slopes: Array = slopes, b: float = b[j], s: float = sd[j]
+        ) -> Array:
+            *values, u = args
+            return b + sum((c * v for c, v in zip(slopes, values, strict=True)), 0.0) + s * u
+
+        mechanisms[node] = Mechanism(parents, assign, normal())
+    return SCM(mechanisms)

@@ -67,6 +67,12 @@ class Interval:
     n: int = 0
     method: str = ""
 
+    def __post_init__(self) -> None:
+        if not self.low <= self.high:
+            raise CourseError(f"an interval needs low <= high, got low={self.low!r}, "
+                              f"high={self.high!r}")
+        _check_level(self.level)
+
     def __str__(self) -> str:
         return self.format()
 
@@ -135,13 +141,16 @@ def paired_difference(a: Iterable[float], b: Iterable[float], level: float = 0.9
     x = _finite_vector(list(a), "a")
     y = _finite_vector(list(b), "b")
     if x.size != y.size:
-        raise CourseError(f"paired_difference needs runs in pairs: a has {x.size} values, b has {y.size}")
+        raise CourseError(
+            f"paired_difference needs runs in pairs: a has {x.size} values, b has {y.size}"
+        )
     result = mean_interval(x - y, level)
     return Interval(result.estimate, result.low, result.high, level, result.n, "paired t")
 
 
-def percentile_interval(draws: Iterable[float], estimate: float | None = None,
-                        level: float = 0.95) -> Interval:
+def percentile_interval(
+    draws: Iterable[float], estimate: float | None = None, level: float = 0.95
+) -> Interval:
     """Percentile interval of bootstrap (or Monte Carlo) ``draws``.
 
     ``estimate`` is the statistic on the original data; without it the median of the
@@ -159,8 +168,9 @@ def percentile_interval(draws: Iterable[float], estimate: float | None = None,
     return Interval(centre, float(low), float(high), level, int(x.size), "percentile")
 
 
-def proportion_interval(successes: int, trials: int, level: float = 0.95,
-                        method: str = "wilson") -> Interval:
+def proportion_interval(
+    successes: int, trials: int, level: float = 0.95, method: str = "wilson"
+) -> Interval:
     """A rate ``successes / trials`` with its Wilson interval (statsmodels' ``proportion_confint``).
 
     Use it for "reached the target in k of N runs" and for accuracies.
@@ -176,14 +186,16 @@ def proportion_interval(successes: int, trials: int, level: float = 0.95,
     if isinstance(trials, bool) or int(trials) != trials or trials < 1:
         raise CourseError(f"trials must be a positive whole number, got {trials!r}")
     if isinstance(successes, bool) or int(successes) != successes or not 0 <= successes <= trials:
-        raise CourseError(f"successes must be a whole number between 0 and trials={trials}, "
-                          f"got {successes!r}")
+        raise CourseError(
+            f"successes must be a whole number between 0 and trials={trials}, got {successes!r}"
+        )
     low, high = proportion_confint(int(successes), int(trials), alpha=1 - level, method=method)
     return Interval(successes / trials, float(low), float(high), level, int(trials), method)
 
 
-def replicate(experiment: Callable[[int], Mapping[str, float] | float],
-              seeds: Iterable[int]) -> pd.DataFrame:
+def replicate(
+    experiment: Callable[[int], Mapping[str, float] | float], seeds: Iterable[int]
+) -> pd.DataFrame:
     """Run ``experiment(seed)`` for every seed; one row per seed (index ``seed``).
 
     ``experiment`` returns a number or a mapping of named numbers (one per method,
@@ -204,8 +216,9 @@ def replicate(experiment: Callable[[int], Mapping[str, float] | float],
     return pd.DataFrame(rows, index=pd.Index(seeds, name="seed"))
 
 
-def bootstrap_indices(strata: Sequence[Any] | np.ndarray | pd.Series,
-                      rng: np.random.Generator) -> np.ndarray:
+def bootstrap_indices(
+    strata: Sequence[Any] | np.ndarray | pd.Series, rng: np.random.Generator
+) -> np.ndarray:
     """Row positions of one bootstrap resample drawn *within* each stratum.
 
     Every stratum keeps its size: its rows are resampled with replacement among
@@ -228,9 +241,13 @@ def bootstrap_indices(strata: Sequence[Any] | np.ndarray | pd.Series,
     return out
 
 
-def stratified_bootstrap(statistic: Callable[[pd.DataFrame], Mapping[str, float] | float],
-                         data: pd.DataFrame, strata: str | None = None, n_boot: int = 200,
-                         seed: int = 0) -> pd.DataFrame:
+def stratified_bootstrap(
+    statistic: Callable[[pd.DataFrame], Mapping[str, float] | float],
+    data: pd.DataFrame,
+    strata: str | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
     """``statistic`` on ``n_boot`` resamples of ``data`` drawn within column ``strata``.
 
     ``strata=None`` resamples all rows together (the ordinary bootstrap). Returns one
@@ -278,8 +295,15 @@ def summarise(table: pd.DataFrame, level: float = 0.95, kind: str = "t") -> pd.D
     rows = {}
     for column in table.columns:
         values = table[column].dropna()
-        interval = (mean_interval(values, level) if kind == "t"
-                    else percentile_interval(values, level=level))
-        rows[column] = {"estimate": interval.estimate, "low": interval.low,
-                        "high": interval.high, "n": float(interval.n)}
+        interval = (
+            mean_interval(values, level)
+            if kind == "t"
+            else percentile_interval(values, level=level)
+        )
+        rows[column] = {
+            "estimate": interval.estimate,
+            "low": interval.low,
+            "high": interval.high,
+            "n": float(interval.n),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -7,9 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from causalcourse.errors import CourseError, UnknownNameError
+
 from causalcourse.bandits import (
     CASINO_PAYOUT,
     CASINO_POLICIES,
+    UCB,
+    CausalThompson,
+    ContextualThompson,
+    Policy,
+    ThompsonSampling,
+    argmax_random,
+    simple_regret,
     casino_intuition,
     casino_rates,
     estimate_m,
@@ -88,8 +97,77 @@ def test_casino_errors() -> None:
         casino_rates(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="p_d"):
         casino_rates(p_d=1.5)
-    with pytest.raises(ValueError, match="n_rounds and n_runs"):
+    with pytest.raises(ValueError, match="n_rounds must be an integer of at least 1"):
         simulate_casino("ts", 0, 10, rng)
+    with pytest.raises(UnknownNameError, match="unknown policy 'greedy'"):
+        simulate_casino("greedy", 10, 10, rng)
+    with pytest.raises(CourseError, match="lacks start, choose, update"):
+        simulate_casino(object(), 10, 10, rng)
+
+
+class AlwaysAgainstIntuition:
+    """A learner's policy: no learning at all, just play the other machine."""
+
+    def start(self, n_runs, n_arms, rng):
+        self.n_runs = n_runs
+
+    def choose(self, context=None):
+        return 1 - context
+
+    def update(self, arms, rewards, context=None):
+        pass
+
+
+class Broken(AlwaysAgainstIntuition):
+    def choose(self, context=None):
+        return np.full(self.n_runs, 2)
+
+
+def test_a_user_defined_policy_plays_in_the_simulator() -> None:
+    runs = simulate_casino(AlwaysAgainstIntuition(), 2000, 50, np.random.default_rng(0))
+    assert abs(runs.payout.mean() - casino_rates()["counter-intuitive"]) < 0.002  # 0.45 on average
+    assert (runs.optimal == 1).all()
+    with pytest.raises(CourseError, match=r"Broken.choose must return 50 integer arms in 0..1"):
+        simulate_casino(Broken(), 5, 50, np.random.default_rng(0))
+
+
+def test_policy_classes_are_the_named_policies() -> None:
+    for name, cls in (("ts", ThompsonSampling), ("ts_intuition", ContextualThompson),
+                      ("causal_ts", CausalThompson)):
+        a = simulate_casino(name, 80, 30, np.random.default_rng(4))
+        b = simulate_casino(cls(), 80, 30, np.random.default_rng(4))
+        assert np.array_equal(a.reward, b.reward) and np.array_equal(a.payout, b.payout)
+        assert isinstance(cls(), Policy)
+
+
+def test_casino_runs_are_vectorised_and_fast() -> None:
+    import time
+
+    rng = np.random.default_rng(0)
+    simulate_casino("causal_ts", 10, 10, rng)
+    start = time.process_time()  # CPU time: not inflated by other jobs on the machine
+    runs = simulate_casino("causal_ts", 1000, 1000, rng)
+    assert runs.payout.shape == (1000, 1000)
+    assert time.process_time() - start < 3.0  # about 0.7 s on a 2-core laptop
+
+
+def test_simple_regret_needs_recommend_and_takes_any_policy() -> None:
+    rng = np.random.default_rng(0)
+    means = np.array([0.1, 0.9])
+    assert simple_regret(UCB(), means, 100, 50, rng).mean() < 0.05
+    with pytest.raises(CourseError, match="needs a policy with recommend"):
+        simple_regret(AlwaysAgainstIntuition(), means, 10, 5, rng)
+    with pytest.raises(CourseError, match="probabilities"):
+        simple_regret(UCB(), np.array([1.5]), 10, 5, rng)
+
+
+def test_argmax_random_breaks_ties_evenly_and_ignores_nan() -> None:
+    rng = np.random.default_rng(1)
+    values = np.tile([[1.0, 1.0, np.nan, 0.0]], (4000, 1))
+    picks = argmax_random(values, rng)
+    assert set(np.unique(picks)) == {0, 1} and abs(picks.mean() - 0.5) < 0.03
+    with pytest.raises(CourseError, match="2-d"):
+        argmax_random(np.zeros(3), rng)
 
 
 # ----------------------------------------------------------------------------- parallel bandit

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from causalcourse.errors import CourseError
 from causalcourse.counterfactuals import (
     abduct,
     but_for_causes,
@@ -358,13 +359,20 @@ def test_counterfactual_agrees_with_chirho_on_linear_additive_models(w: list[flo
     assert counterfactual(scm, evidence, {"H": value})["Y"] == pytest.approx(y_chirho, abs=1e-9)
 
 
-def test_scm_method_delegates_and_keeps_consistency() -> None:
+def test_counterfactual_keeps_consistency_and_scm_has_no_cycle_back() -> None:
+    import ast
+    import inspect
+
+    import causalcourse.scm as scm_module
     from causalcourse.scm import SCM, normal, uniform
 
     scm = SCM({"X": ((), lambda u: u, normal()), "Y": (("X",), lambda x, u: 3 * x + u, normal())})
     unit = {"X": 0.5, "Y": 2.0}
-    assert scm.counterfactual(unit, {"X": 1.5}).round(6).to_dict() == {"X": 1.5, "Y": 5.0}
-    assert scm.counterfactual(unit, {"X": 0.5}).round(6).to_dict() == unit  # consistency
+    assert counterfactual(scm, unit, {"X": 1.5}).round(6).to_dict() == {"X": 1.5, "Y": 5.0}
+    assert counterfactual(scm, unit, {"X": 0.5}).round(6).to_dict() == unit  # consistency
     threshold = SCM({"X": ((), lambda u: (u < 0.5).astype(int), uniform())})
-    with pytest.raises(ValueError, match="'X'"):
-        threshold.counterfactual({"X": 1}, {"X": 0})
+    with pytest.raises(CourseError, match="'X'"):
+        counterfactual(threshold, {"X": 1}, {"X": 0})
+    imported = {node.module for node in ast.walk(ast.parse(inspect.getsource(scm_module)))
+                if isinstance(node, ast.ImportFrom)}
+    assert "causalcourse.counterfactuals" not in imported  # counterfactuals builds on scm, not back

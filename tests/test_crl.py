@@ -78,6 +78,7 @@ def test_attribute_directions_univariate_vs_joint() -> None:
                                atol=1e-4, rtol=0)
 
 
+@pytest.mark.slow  # trains a model
 def test_training_is_repeatable_and_lowers_the_loss(faces) -> None:
     images, attrs, _ = faces
     x, a = torch.from_numpy(images[:100]), attribute_matrix({k: v[:100] for k, v in attrs.items()})

@@ -26,7 +26,9 @@ from causalcourse.design import (
     shd_to,
     structure_mcmc,
 )
-from causalcourse.design import _sample_params, _subset_table
+from causalcourse.errors import CourseError, UnknownNameError
+from causalcourse.design import sample_parameters as _sample_params
+from causalcourse.design import subset_table as _subset_table
 
 
 # --- enumeration and graph helpers -------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_intervened_samples_leave_the_node_term_only() -> None:
 def test_bge_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="alpha_w must exceed"):
         bge_log_marginal(np.zeros((3, 2)), enumerate_dags(2), alpha_w=2.5)
-    with pytest.raises(ValueError, match="2 nodes but the data have 3"):
+    with pytest.raises(ValueError, match=r"shape \(K, 3, 3\) for data on 3 variables"):
         bge_log_marginal(np.zeros((3, 3)), enumerate_dags(2))
     with pytest.raises(ValueError, match="NaN"):
         Evidence.from_data(np.array([[np.nan, 1.0]]))
@@ -180,8 +182,23 @@ def test_structure_model_names_bad_nodes() -> None:
         StructureModel(("A", "B"), edge_probs={("A", "B"): 1.7})
     with pytest.raises(ValueError, match="1 to 5 distinct"):
         StructureModel(("A", "A"))
-    with pytest.raises(KeyError, match="unknown node 'Z'"):
+    with pytest.raises(UnknownNameError, match="intervention target 'Z' is not in the model"):
         StructureModel(("A", "B")).observe(np.zeros((2, 2)), ["Z"])
+
+
+def test_observe_names_a_missing_column_or_a_wrong_width_first() -> None:
+    import pandas as pd
+
+    model = StructureModel(("A", "B", "C"))
+    frame = pd.DataFrame({"A": [0.1, 0.2], "B": [0.3, 0.4]})
+    with pytest.raises(UnknownNameError, match="column 'C' is not in the data"):
+        model.observe(frame)
+    with pytest.raises(CourseError, match=r"one column per node \['A', 'B', 'C'\].*got shape \(2, 2\)"):
+        model.observe(frame.to_numpy())
+    with pytest.raises(CourseError, match="got shape"):
+        model.observe(np.zeros(3))
+    extra = frame.assign(C=[0.5, 0.6], D=["x", "y"])       # other columns are ignored
+    assert model.observe(extra).evidence.count.tolist() == [2, 2, 2]
 
 
 def test_graph_posterior_summaries() -> None:
@@ -318,3 +335,59 @@ def test_structure_mcmc_rejects_hard_edge_probabilities() -> None:
     ev = Evidence.from_data(np.random.default_rng(0).normal(size=(10, 3)))
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         structure_mcmc(ev, np.random.default_rng(0), n_steps=10, edge_probs=np.eye(3))
+
+
+# --- one question, two implementations: which DAGs can experiments not tell apart --------------
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(d=st.integers(2, 4), data=st.data())
+def test_interventional_equivalence_agrees_with_the_essential_graph(d: int, data: st.DataObject) -> None:
+    """design.interventional_equivalent (signatures of all DAGs) and
+    discovery.interventional_essential_graph (orientations of one DAG) give the same answer."""
+    from causalcourse.discovery import interventional_essential_graph
+
+    dags = enumerate_dags(d)
+    truth = dags[data.draw(st.integers(0, len(dags) - 1))]
+    targets = data.draw(st.lists(st.lists(st.integers(0, d - 1), min_size=1, max_size=2, unique=True),
+                                 max_size=2))
+    names = [f"V{i}" for i in range(d)]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    graph.add_edges_from((names[i], names[j]) for i, j in zip(*np.nonzero(truth), strict=True))
+    essential = interventional_essential_graph(graph, [[names[t] for t in ts] for ts in targets])
+    same = dags[interventional_equivalent(dags, truth, targets)]
+    for i, j in zip(*np.nonzero(truth), strict=True):
+        varies = not same[:, i, j].all()          # some equivalent DAG orients i - j the other way
+        undirected = essential.has_edge(names[j], names[i])
+        assert varies == undirected, (truth.astype(int).tolist(), targets, (i, j))
+
+
+# --- the linear-Gaussian SCM in two forms ---------------------------------------------------------
+
+def test_linear_sem_and_its_scm_give_the_same_units() -> None:
+    sem = random_linear_sem(("A", "B", "C", "D"), np.random.default_rng(3), edge_prob=0.8)
+    rng = np.random.default_rng(4)
+    noise = rng.normal(size=(500, 4))
+    from causalcourse.design import simulate_linear
+
+    matrix = simulate_linear(sem.weights[None], np.zeros((1, 4)), sem.noise_sd[None], noise[None],
+                             None, None)[0]
+    scm = sem.scm
+    frame = scm.sample(noise={n: noise[:, i] for i, n in enumerate(sem.nodes)})
+    np.testing.assert_allclose(frame[list(sem.nodes)].to_numpy(), matrix, atol=1e-10)
+    target = sem.nodes[int(np.argmax(sem.adjacency.sum(axis=1)))]    # a node with children
+    k = sem.nodes.index(target)
+    done = simulate_linear(sem.weights[None], np.zeros((1, 4)), sem.noise_sd[None], noise[None],
+                           k, np.full((1, 500), 2.0))[0]
+    frame = scm.do({target: 2.0}).sample(noise={n: noise[:, i] for i, n in enumerate(sem.nodes)})
+    np.testing.assert_allclose(frame[list(sem.nodes)].to_numpy(), done, atol=1e-10)
+
+
+def test_standardised_sem_has_unit_variances_and_keeps_the_graph() -> None:
+    raw = np.array([[0.0, 1.2, 0.9], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])
+    sem = LinearSEM.standardised(("X", "Y", "Z"), raw, noise_sd=[1.0, 2.0, 0.5])
+    cov = np.linalg.inv(np.eye(3) - sem.weights).T @ np.diag(sem.noise_sd**2) @ np.linalg.inv(np.eye(3) - sem.weights)
+    np.testing.assert_allclose(np.diag(cov), 1.0, atol=1e-12)
+    assert ((sem.weights != 0) == (raw != 0)).all()
+    with pytest.raises(ValueError, match="noise_sd"):
+        LinearSEM.standardised(("X", "Y", "Z"), raw, noise_sd=[1.0, -1.0, 1.0])

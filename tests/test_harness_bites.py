@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 WELCOME = ROOT / "notebooks" / "00_welcome.ipynb"
@@ -26,6 +27,7 @@ def nbval(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # runs nbval on a notebook in a subprocess
 def test_a_tampered_stored_number_fails_the_tests(tmp_path: Path) -> None:
     copy = tmp_path / WELCOME.name
     shutil.copy(WELCOME, copy)

@@ -35,8 +35,9 @@ def test_graph_and_descendants() -> None:
 
 
 def test_attributes_follow_the_scm() -> None:
-    rng = np.random.default_rng(1)
-    _, attrs, _ = sample_faces(20_000, rng)
+    from causalcourse.imageworld import ATTRIBUTE_SCM
+
+    attrs = ATTRIBUTE_SCM.sample(20_000, seed=1)   # the attribute SCM, without rendering faces
     assert np.corrcoef(attrs["age"], attrs["hair"])[0, 1] > 0.6
     old = attrs["age"] > 0.5
     # P(glasses | age) = 0.1 + 0.75 age: 0.29 below 0.5 and 0.66 above, on average

@@ -141,6 +141,14 @@ def test_ground_truth_matches_simulation_of_the_scm_class(questions) -> None:
         assert abs(simulated - q.value) < 0.012, (kind, shape, q.value, simulated)
 
 
+def test_binary_scm_to_scm_is_the_threshold_model(questions) -> None:
+    """BinarySCM.to_scm (bernoulli_threshold, flat tables) equals the hand-written mechanisms."""
+    for q in questions[::7]:
+        ours = true_model(q).to_scm().sample(2000, seed=5)
+        theirs = _simulation_scm(q).sample(2000, seed=5)
+        pd.testing.assert_frame_equal(ours[theirs.columns], theirs)
+
+
 def test_true_model_reproduces_the_stated_numbers(questions) -> None:
     for q in questions[::5]:
         model = true_model(q)
@@ -194,7 +202,7 @@ def test_engine_errors_name_the_problem(questions) -> None:
 def test_wilson_and_tables() -> None:
     low, high = wilson_interval(0, 10)
     assert low == pytest.approx(0, abs=1e-12) and 0.2 < high < 0.35
-    with pytest.raises(ValueError, match="n must be positive"):
+    with pytest.raises(ValueError, match="trials must be a positive whole number"):
         wilson_interval(0, 0)
     results = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [True, False, True, True],
                             "failed": [False, True, False, False]})
@@ -435,3 +443,13 @@ def test_binary_scm_names_bad_input() -> None:
         BinarySCM({"X": ("Y",), "Y": ("X",)}, {"X": [0.1, 0.2], "Y": [0.1, 0.2]})
     with pytest.raises(ValueError, match="probability zero"):
         BinarySCM({"X": ()}, {"X": [0.0]}).prob("X", {"X": 1})
+
+
+@pytest.mark.parametrize("k, n", [(0, 5), (8, 10), (37, 120), (120, 120)])
+def test_wilson_interval_is_the_wilson_formula(k: int, n: int) -> None:
+    from causalcourse.llm.harness import wilson_interval
+
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert wilson_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)

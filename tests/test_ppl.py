@@ -107,6 +107,7 @@ def test_true_parameters_answer_both_queries() -> None:
     assert np.abs(lvm_do_mean(fit, n_draws=40_000, intervene=False) - seeing).max() < 0.006
 
 
+@pytest.mark.slow  # trains the Pyro model on 48 replicates
 def test_fit_recovers_the_identified_query() -> None:
     data = simulate_pathway(1000, np.random.default_rng(4))
     x, m, y, mask = stack_replicates([data], [1000])

@@ -7,8 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.rl import (
     AGENTS,
+    Agent,
+    CausalModel,
+    FlatModel,
+    QLearning,
     Switchboard,
     escalation_log,
     escalation_value,
@@ -38,7 +43,7 @@ def test_log_is_confounded_only_when_asked() -> None:
 def test_log_and_value_errors() -> None:
     with pytest.raises(ValueError, match="positive number of tickets"):
         escalation_log(0, np.random.default_rng(0))
-    with pytest.raises(KeyError, match="S = 1"):
+    with pytest.raises(UnknownNameError, match="S = 1"):
         escalation_value({0: 1})
     with pytest.raises(ValueError, match="segment 0 must be 0 or 1"):
         escalation_value({0: 2, 1: 0})
@@ -95,6 +100,39 @@ def test_switchboard_and_agent_errors() -> None:
         expected_return(Switchboard(), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="gamma"):
         optimal_q(Switchboard(), gamma=1.0)
+
+
+class RandomAgent:
+    """A learner's agent: acts uniformly at random and learns nothing."""
+
+    def start(self, n_runs, env, rng):
+        self.n_runs, self.n_actions, self.rng = n_runs, env.n_actions, rng
+        self.episodes = 0
+
+    def act(self, states):
+        return self.rng.integers(0, self.n_actions, self.n_runs)
+
+    def update(self, states, actions, rewards, next_states):
+        pass
+
+    def end_episode(self):
+        self.episodes += 1
+
+
+def test_a_user_defined_agent_runs_and_built_ins_are_classes() -> None:
+    env = Switchboard(n_switches=3, targets=(0,))
+    agent = RandomAgent()
+    returns = run_agents(env, agent, 200, 20, np.random.default_rng(0))
+    assert agent.episodes == 200 and returns.shape == (20, 200)
+    assert abs(returns.mean() - expected_return(env, optimal_q(env), epsilon=1.0)) < 0.1
+    for name, cls in (("q_learning", QLearning), ("flat_model", FlatModel), ("causal_model", CausalModel)):
+        a = run_agents(env, name, 20, 4, np.random.default_rng(3))
+        b = run_agents(env, cls(), 20, 4, np.random.default_rng(3))
+        assert np.array_equal(a, b) and isinstance(cls(), Agent)
+    with pytest.raises(CourseError, match="lacks start, act, update, end_episode"):
+        run_agents(env, object(), 1, 1, np.random.default_rng(0))
+    with pytest.raises(CourseError, match="actions must lie in 0..3"):
+        env.step(np.zeros(2, int), np.array([0, 9]), np.random.default_rng(0))
 
 
 def test_partial_correlation_test() -> None:

@@ -293,3 +293,41 @@ def test_a_million_units_of_a_ten_node_model_is_fast() -> None:
     seconds = time.process_time() - start
     assert df.shape == (1_000_000, 10)
     assert seconds < 1.0, f"sampling took {seconds:.2f} s of CPU time"  # about 0.2 s on a 2-core laptop
+
+
+# ---------------------------------------------------------------- constructors
+def test_bernoulli_threshold_is_the_uniform_threshold_idiom() -> None:
+    from causalcourse.scm import bernoulli_threshold
+
+    rate = np.array([[0.1, 0.6], [0.3, 0.9]])
+    by_hand = SCM({
+        "Z": ((), lambda u: (u < 0.4).astype(int), uniform()),
+        "X": (("Z",), lambda z, u: (u < np.array([0.2, 0.7])[z]).astype(int), uniform()),
+        "Y": (("X", "Z"), lambda x, z, u: (u < rate[x, z]).astype(int), uniform()),
+    })
+    for y_spec in (rate, rate.ravel().tolist(), lambda x, z: rate[x, z]):   # table, flat, function
+        built = SCM({"Z": bernoulli_threshold((), 0.4), "X": bernoulli_threshold(("Z",), [0.2, 0.7]),
+                     "Y": bernoulli_threshold(("X", "Z"), y_spec)})
+        pd.testing.assert_frame_equal(built.sample(5000, seed=2), by_hand.sample(5000, seed=2))
+    with pytest.raises(ValueError, match="1 dimension"):
+        bernoulli_threshold(("A", "B"), [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        bernoulli_threshold(("A",), [0.1, 1.2])
+    with pytest.raises(ValueError, match="not the string"):
+        bernoulli_threshold("A", [0.1, 0.2])
+
+
+def test_linear_gaussian_is_the_weighted_sum_and_standardise_gives_unit_variance() -> None:
+    from causalcourse.scm import linear_gaussian, standardise_linear
+
+    w = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+    scm = linear_gaussian(("A", "B", "C"), w, noise_sd=[1.0, 0.5, 2.0], intercepts=[0.0, 1.0, 0.0])
+    df, u = scm.sample(1000, seed=0, return_noise=True)
+    np.testing.assert_allclose(df.B, 1.0 + 2.0 * df.A + 0.5 * u.B)
+    np.testing.assert_allclose(df.C, -df.B + 2.0 * u.C)
+    w_std, sd_std = standardise_linear(w, [1.0, 0.5, 2.0])
+    big = linear_gaussian(("A", "B", "C"), w_std, sd_std).sample(200_000, seed=1)
+    assert np.allclose(big.var(), 1.0, atol=0.02)
+    assert np.allclose(big.corr(), df.corr(), atol=0.1)       # the same correlations
+    with pytest.raises(ValueError, match="square"):
+        standardise_linear(np.zeros((2, 3)))

@@ -11,9 +11,30 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from causalcourse.llm.benchmark import TEMPLATES, THRESHOLD, Question, _decide, prob, solve, stated_joint
+from causalcourse.errors import CourseError
+from causalcourse.llm.benchmark import (
+    TEMPLATES,
+    THRESHOLD,
+    Question,
+    decide,
+    prob,
+    solve,
+    stated_joint,
+)
 
-__all__ = ["Answer", "Answerer", "AssociationalAnswerer", "CommonsenseAnswerer", "CausalEngineAnswerer"]
+__all__ = [
+    "Answer",
+    "Answerer",
+    "AssociationalAnswerer",
+    "CommonsenseAnswerer",
+    "CausalEngineAnswerer",
+]
+
+
+def _question(question: object, who: str) -> Question:
+    if not isinstance(question, Question):
+        raise CourseError(f"{who}.answer needs a benchmark Question, got {type(question).__name__}")
+    return question
 
 
 @dataclass
@@ -60,6 +81,7 @@ class CausalEngineAnswerer:
     name = "causal engine"
 
     def answer(self, question: Question) -> Answer:
+        question = _question(question, type(self).__name__)
         try:
             yes, value = solve(question.spec)
         except (ValueError, KeyError) as error:
@@ -84,7 +106,7 @@ class AssociationalAnswerer:
     name = "associational"
 
     def answer(self, question: Question) -> Answer:
-        spec = question.spec
+        spec = _question(question, type(self).__name__).spec
         q = spec["query"]
         kind, x, y, pol = q["type"], q["treatment"], q["outcome"], int(q["polarity"])
         try:
@@ -100,7 +122,7 @@ class AssociationalAnswerer:
                 value = prob(order, joint, y, {x: 1}) - prob(order, joint, y, {x: 0})
         except (ValueError, KeyError) as error:
             return Answer(yes=None, error=f"associational: {error}")
-        return Answer(yes=_decide(value, THRESHOLD.get(kind, 0.0), pol), value=value)
+        return Answer(yes=decide(value, THRESHOLD.get(kind, 0.0), pol), value=value)
 
 
 def _default_beliefs() -> dict[tuple[str, str], int]:
@@ -111,7 +133,8 @@ def _default_beliefs() -> dict[tuple[str, str], int]:
 
 
 class CommonsenseAnswerer:
-    """Ignores the story and its numbers; answers from beliefs about the *names* (cause, effect) -> sign.
+    """Ignores the story and its numbers; answers from beliefs about the *names* (cause, effect) ->
+    sign.
 
     Effect questions get "yes" when the asked direction matches the belief; questions it has no
     belief for (base rates, adjustment, unknown names) get a fixed coin flip per question id.
@@ -128,8 +151,14 @@ class CommonsenseAnswerer:
 
     def __init__(self, beliefs: dict[tuple[str, str], int] | None = None) -> None:
         self.beliefs = _default_beliefs() if beliefs is None else dict(beliefs)
+        for pair, sign in self.beliefs.items():
+            if not (isinstance(pair, tuple) and len(pair) == 2) or sign not in (1, -1):
+                raise CourseError(
+                    f"each belief maps a (cause, effect) pair to +1 or -1, got {pair!r}: {sign!r}"
+                )
 
     def answer(self, question: Question) -> Answer:
+        question = _question(question, type(self).__name__)
         q = question.spec["query"]
         kind, pol = q["type"], int(q["polarity"])
         belief = self.beliefs.get((q["treatment"], q["outcome"]))

@@ -20,29 +20,48 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm.answerers import Answer
 from causalcourse.llm.benchmark import Question, solve
 
-__all__ = ["LLMError", "OpenAICompatibleAnswerer", "STRATEGIES", "build_messages", "parse_yes_no",
-           "check_extraction"]
+__all__ = [
+    "LLMError",
+    "OpenAICompatibleAnswerer",
+    "STRATEGIES",
+    "build_messages",
+    "parse_yes_no",
+    "check_extraction",
+]
 
 STRATEGIES = ("plain", "graph_cot", "translator")
 _KEY_ENV = "CAUSALCOURSE_LLM_API_KEY"
-SYSTEM = "You are careful with causal reasoning. Answer the question about the story exactly as asked."
-COT_STEPS = ("Reason step by step: (1) say which rung of the causal ladder the question is on (association, "
-             "intervention or counterfactual); (2) write the query formally, e.g. P(Y=1 | do(X=1)); (3) say "
-             "which formula identifies it from the graph (conditioning, backdoor adjustment, front-door, mediation "
-             "formula, abduction-action-prediction); (4) put in the stated numbers and compute; (5) end with a "
-             "last line that is exactly 'Answer: yes' or 'Answer: no'.")
-TRANSLATE = ("Do not answer the question. Translate the story and the question into one JSON object and reply "
-             "with that JSON only, with keys: \"variables\" (names as in the story), \"edges\" (list of [cause, "
-             "effect] direct effects stated in the story), \"confounded\" (list of [a, b] pairs said to share an "
-             "unobserved factor), \"numbers\" (list of {\"variable\": name, \"given\": {name: 1 for yes or 0 for "
-             "no}, \"p\": probability of yes as a number between 0 and 1}), \"mechanisms\" (true if the story says "
-             "each variable is set by its own noise below the stated probability, false if the numbers come from "
-             "a survey), \"query\": {\"type\": one of marginal, conditional, ate, adjustment, ett, nde, nie, "
-             "counterfactual; \"treatment\", \"outcome\", \"mediator\" (name or null), \"adjust\" (list of "
-             "names), \"polarity\": 1 if the question asks about more/increase, -1 if less/decrease}.")
+SYSTEM = (
+    "You are careful with causal reasoning. Answer the question about the story exactly as asked."
+)
+COT_STEPS = (
+    "Reason step by step: (1) say which rung of the causal ladder the question is on (association, "
+    "intervention or counterfactual); (2) write the query formally, e.g. P(Y=1 | do(X=1)); (3) say "
+    "which formula identifies it from the graph (conditioning, backdoor adjustment, front-door, "
+    "mediation "
+    "formula, abduction-action-prediction); (4) put in the stated numbers and compute; (5) end "
+    "with a "
+    "last line that is exactly 'Answer: yes' or 'Answer: no'."
+)
+TRANSLATE = (
+    "Do not answer the question. Translate the story and the question into one JSON object and "
+    "reply "
+    'with that JSON only, with keys: "variables" (names as in the story), "edges" (list of [cause, '
+    'effect] direct effects stated in the story), "confounded" (list of [a, b] pairs said to share '
+    "an "
+    'unobserved factor), "numbers" (list of {"variable": name, "given": {name: 1 for yes or 0 for '
+    'no}, "p": probability of yes as a number between 0 and 1}), "mechanisms" (true if the story '
+    "says "
+    "each variable is set by its own noise below the stated probability, false if the numbers come "
+    "from "
+    'a survey), "query": {"type": one of marginal, conditional, ate, adjustment, ett, nde, nie, '
+    'counterfactual; "treatment", "outcome", "mediator" (name or null), "adjust" (list of '
+    'names), "polarity": 1 if the question asks about more/increase, -1 if less/decrease}.'
+)
 
 
 class LLMError(RuntimeError):
@@ -50,7 +69,8 @@ class LLMError(RuntimeError):
 
 
 def parse_yes_no(text: str) -> bool:
-    """The yes/no answer in a reply: an 'Answer: yes/no' line wins, else a reply that starts with yes/no.
+    """The yes/no answer in a reply: an 'Answer: yes/no' line wins, else a reply that starts with
+    yes/no.
 
     Example
     -------
@@ -71,7 +91,8 @@ def _norm(name: Any) -> str:
 
 
 def check_extraction(extracted: dict, truth: dict) -> dict:
-    """Compare an extracted spec with the story's: extra and missing edges (hallucinations), wrong numbers.
+    """Compare an extracted spec with the story's: extra and missing edges (hallucinations), wrong
+    numbers.
 
     Confounded pairs count as edges (unordered). Names are compared case- and space-insensitively.
 
@@ -80,13 +101,25 @@ def check_extraction(extracted: dict, truth: dict) -> dict:
     >>> check_extraction({"edges": [["A", "B"], ["B", "C"]]}, {"edges": [["a", "b"]]})
     {'extra_edges': 1, 'missing_edges': 0, 'wrong_numbers': 0}
     """
+    if not isinstance(extracted, dict) or not isinstance(truth, dict):
+        raise CourseError(
+            "check_extraction compares two spec dicts (the extracted one and the truth)"
+        )
+
     def edge_set(spec: dict) -> set:
         edges = {(_norm(a), _norm(b)) for a, b in spec.get("edges") or []}
-        return edges | {("<->",) + tuple(sorted((_norm(a), _norm(b)))) for a, b in spec.get("confounded") or []}
+        return edges | {
+            ("<->",) + tuple(sorted((_norm(a), _norm(b)))) for a, b in spec.get("confounded") or []
+        }
 
     def numbers(spec: dict) -> dict:
-        return {(_norm(e["variable"]), tuple(sorted((_norm(k), int(v)) for k, v in (e.get("given") or {}).items()))):
-                float(e["p"]) for e in spec.get("numbers") or []}
+        return {
+            (
+                _norm(e["variable"]),
+                tuple(sorted((_norm(k), int(v)) for k, v in (e.get("given") or {}).items())),
+            ): float(e["p"])
+            for e in spec.get("numbers") or []
+        }
 
     got, want = edge_set(extracted), edge_set(truth)
     try:
@@ -95,7 +128,11 @@ def check_extraction(extracted: dict, truth: dict) -> dict:
         got_n = {}
     want_n = numbers(truth)
     wrong = sum(1 for k, p in want_n.items() if k not in got_n or abs(got_n[k] - p) > 0.005)
-    return {"extra_edges": len(got - want), "missing_edges": len(want - got), "wrong_numbers": wrong}
+    return {
+        "extra_edges": len(got - want),
+        "missing_edges": len(want - got),
+        "wrong_numbers": wrong,
+    }
 
 
 def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
@@ -109,7 +146,7 @@ def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
     True
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+        raise UnknownNameError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
     text = question.prompt
     if strategy == "plain":
         text += "\nAnswer with one word: yes or no."
@@ -137,24 +174,33 @@ class OpenAICompatibleAnswerer:
     ('m/plain', 'http://127.0.0.1:9/v1/chat/completions')
     """
 
-    def __init__(self, base_url: str | None = None, model: str | None = None, strategy: str = "plain",
-                 timeout: float = 60.0, temperature: float = 0.0) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        strategy: str = "plain",
+        timeout: float = 60.0,
+        temperature: float = 0.0,
+    ) -> None:
         base_url = base_url or os.environ.get("CAUSALCOURSE_LLM_URL")
         if not base_url:
-            raise ValueError("no model server: pass base_url or set CAUSALCOURSE_LLM_URL")
+            raise CourseError("no model server: pass base_url or set CAUSALCOURSE_LLM_URL")
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+            raise CourseError(f"base_url must start with http:// or https://, got {base_url!r}")
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+            raise CourseError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
         if not timeout > 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
+            raise CourseError(f"timeout must be positive, got {timeout!r}")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model or os.environ.get("CAUSALCOURSE_LLM_MODEL") or "default"
         self.strategy, self.timeout, self.temperature = strategy, float(timeout), float(temperature)
         self.name = f"{self.model}/{strategy}"
 
     def __repr__(self) -> str:
-        return f"OpenAICompatibleAnswerer(url={self.url!r}, model={self.model!r}, strategy={self.strategy!r})"
+        return (
+            f"OpenAICompatibleAnswerer(url={self.url!r}, model={self.model!r}, "
+            f"strategy={self.strategy!r})"
+        )
 
     @staticmethod
     def _scrub(text: str) -> str:
@@ -166,12 +212,16 @@ class OpenAICompatibleAnswerer:
         headers = {"Content-Type": "application/json"}
         if os.environ.get(_KEY_ENV):
             headers["Authorization"] = "Bearer " + os.environ[_KEY_ENV]
-        request = urllib.request.Request(url, data=body, headers=headers,
-                                         method="POST" if body is not None else "GET")
+        request = urllib.request.Request(
+            url, data=body, headers=headers, method="POST" if body is not None else "GET"
+        )
         host = urllib.parse.urlsplit(url).hostname or ""
-        # a model on this machine is reached directly, even when HTTP(S)_PROXY is set for the internet
-        opener = (urllib.request.build_opener(urllib.request.ProxyHandler({}))
-                  if host in ("localhost", "127.0.0.1", "::1") else urllib.request.build_opener())
+        # a model on this machine is reached directly, even when HTTP(S)_PROXY is set
+        opener = (
+            urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            if host in ("localhost", "127.0.0.1", "::1")
+            else urllib.request.build_opener()
+        )
         error = ""
         try:
             with opener.open(request, timeout=self.timeout) as response:
@@ -179,7 +229,7 @@ class OpenAICompatibleAnswerer:
         except urllib.error.HTTPError as http:
             detail = http.read(300).decode("utf-8", "replace") if http.fp else ""
             error = f"HTTP {http.code} from {url}: {detail.strip()[:200]}"
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             error = f"no reply from {url} within {self.timeout:g} s"
         except urllib.error.URLError as problem:
             reason = problem.reason
@@ -207,7 +257,9 @@ class OpenAICompatibleAnswerer:
 
     def chat(self, messages: list[dict]) -> str:
         """One chat-completions request; returns the reply text or raises :class:`LLMError`."""
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": self.temperature}).encode()
+        body = json.dumps(
+            {"model": self.model, "messages": messages, "temperature": self.temperature}
+        ).encode()
         raw = self._fetch(self.url, body)
         try:
             reply = json.loads(raw)
@@ -215,7 +267,9 @@ class OpenAICompatibleAnswerer:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise LLMError(self._scrub(f"malformed JSON from {self.url}: {raw[:120]!r}")) from None
         except (KeyError, IndexError, TypeError):
-            raise LLMError(self._scrub(f"reply from {self.url} has no choices[0].message")) from None
+            raise LLMError(
+                self._scrub(f"reply from {self.url} has no choices[0].message")
+            ) from None
         if message.get("refusal"):
             raise LLMError(self._scrub(f"the model refused: {str(message['refusal'])[:120]}"))
         content = message.get("content")
@@ -228,7 +282,8 @@ class OpenAICompatibleAnswerer:
         return build_messages(question, self.strategy)
 
     def answer(self, question: Question) -> Answer:
-        """Ask the model; every failure is recorded in the returned :class:`Answer`, never raised."""
+        """Ask the model; every failure is recorded in the returned :class:`Answer`, never
+        raised."""
         try:
             reply = self.chat(self.messages(question))
         except LLMError as error:
@@ -242,12 +297,14 @@ class OpenAICompatibleAnswerer:
         try:
             extracted = json.loads(match.group(0)) if match else None
             if not isinstance(extracted, dict):
-                raise ValueError("no JSON object in the reply")
+                raise CourseError("no JSON object in the reply")
         except (json.JSONDecodeError, ValueError) as error:
             return Answer(yes=None, error=f"translator: {error}", raw=reply)
         check = check_extraction(extracted, question.spec)
         try:
             yes, value = solve(extracted)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            return Answer(yes=None, error=f"engine on the extraction: {error}", raw=reply, extraction=check)
+            return Answer(
+                yes=None, error=f"engine on the extraction: {error}", raw=reply, extraction=check
+            )
         return Answer(yes=yes, value=value, raw=reply, extraction=check)

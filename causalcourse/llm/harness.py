@@ -8,19 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm.answerers import Answerer
 from causalcourse.llm.benchmark import Question
+from causalcourse.uncertainty import proportion_interval
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["evaluate", "wilson_interval", "accuracy_table", "hallucination_rate", "plot_accuracy"]
 
 
-def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_path: str | Path | None = None,
-             progress: bool = False) -> pd.DataFrame:
-    """One row per (answerer, question): truth, prediction, correct, failed, error, extraction check.
+def evaluate(
+    questions: Sequence[Question],
+    answerers: Iterable[Answerer],
+    csv_path: str | Path | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """One row per (answerer, question): truth, prediction, correct, failed, error, extraction
+    check.
 
     Saved as CSV to ``csv_path`` if given. ``progress`` shows a tqdm bar (off in notebooks).
 
@@ -33,16 +44,38 @@ def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_p
     """
     from tqdm import tqdm
 
+    questions = list(questions)
+    answerers = list(answerers)
+    for q in questions:
+        if not isinstance(q, Question):
+            raise CourseError(f"evaluate needs benchmark Questions, got {type(q).__name__}")
+    for candidate in answerers:
+        if not callable(getattr(candidate, "answer", None)) or not hasattr(candidate, "name"):
+            raise CourseError(
+                f"an answerer needs a name and answer(question); {type(candidate).__name__} has not"
+            )
     rows = []
     for answerer in answerers:
         for q in tqdm(questions, desc=answerer.name, disable=not progress):
             a = answerer.answer(q)
-            rows.append({"answerer": answerer.name, "id": q.id, "rung": q.rung, "query": q.query, "shape": q.shape,
-                         "variant": q.variant, "truth": q.answer, "predicted": a.yes,
-                         "correct": a.yes is not None and a.yes == q.answer, "failed": a.failed,
-                         "error": a.error or "", "extra_edges": a.extraction.get("extra_edges", np.nan),
-                         "missing_edges": a.extraction.get("missing_edges", np.nan),
-                         "wrong_numbers": a.extraction.get("wrong_numbers", np.nan)})
+            rows.append(
+                {
+                    "answerer": answerer.name,
+                    "id": q.id,
+                    "rung": q.rung,
+                    "query": q.query,
+                    "shape": q.shape,
+                    "variant": q.variant,
+                    "truth": q.answer,
+                    "predicted": a.yes,
+                    "correct": a.yes is not None and a.yes == q.answer,
+                    "failed": a.failed,
+                    "error": a.error or "",
+                    "extra_edges": a.extraction.get("extra_edges", np.nan),
+                    "missing_edges": a.extraction.get("missing_edges", np.nan),
+                    "wrong_numbers": a.extraction.get("wrong_numbers", np.nan),
+                }
+            )
     results = pd.DataFrame(rows)
     if csv_path is not None:
         results.to_csv(csv_path, index=False)
@@ -50,19 +83,22 @@ def evaluate(questions: Sequence[Question], answerers: Iterable[Answerer], csv_p
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95 % by default).
+    """Wilson score interval for a proportion (95 % by default), from statsmodels.
+
+    A thin wrapper of :func:`causalcourse.uncertainty.proportion_interval` (statsmodels'
+    ``proportion_confint``) at the level that ``z`` standard errors give.
 
     Example
     -------
     >>> tuple(round(v, 3) for v in wilson_interval(8, 10))
     (0.49, 0.943)
     """
-    if n <= 0:
-        raise ValueError(f"n must be positive, got {n}")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    from scipy.stats import norm
+
+    if not z > 0:
+        raise CourseError(f"z must be positive, got {z!r}")
+    interval = proportion_interval(successes, n, level=float(2 * norm.cdf(z) - 1))
+    return interval.low, interval.high
 
 
 def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> pd.DataFrame:
@@ -70,54 +106,101 @@ def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> p
 
     Example
     -------
-    >>> r = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [1, 1, 0, 1], "failed": [0] * 4})
+    >>> r = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [1, 1, 0, 1],
+    ...     "failed": [0] * 4})
     >>> accuracy_table(r).accuracy.tolist()
     [1.0, 0.5]
     """
     keys = ["answerer", *([by] if isinstance(by, str) else by)]
     missing = [k for k in keys if k not in results.columns]
     if missing:
-        raise KeyError(f"results have no column(s) {missing}; columns are {list(results.columns)}")
+        raise UnknownNameError(
+            f"results have no column(s) {missing}; columns are {list(results.columns)}"
+        )
     rows = []
     for group, part in results.groupby(keys, sort=True):
         n, k = len(part), int(part.correct.sum())
         low, high = wilson_interval(k, n)
-        rows.append(dict(zip(keys, group), n=n, correct=k, failed=int(part.failed.sum()),
-                         accuracy=k / n, ci_low=low, ci_high=high))
+        rows.append(
+            dict(
+                zip(keys, group, strict=True),
+                n=n,
+                correct=k,
+                failed=int(part.failed.sum()),
+                accuracy=k / n,
+                ci_low=low,
+                ci_high=high,
+            )
+        )
     return pd.DataFrame(rows)
 
 
 def hallucination_rate(results: pd.DataFrame) -> pd.DataFrame:
-    """Per answerer with extractions: share of extractions with an extra edge, with a missing edge, mean wrong numbers.
+    """Per answerer with extractions: share of extractions with an extra edge, with a missing edge,
+    mean wrong numbers.
 
     Example
     -------
-    >>> r = pd.DataFrame({"answerer": ["t", "t"], "extra_edges": [1, 0], "missing_edges": [0, 0], "wrong_numbers": [0, 2]})
+    >>> r = pd.DataFrame({"answerer": ["t", "t"], "extra_edges": [1, 0], "missing_edges": [0, 0],
+    ...     "wrong_numbers": [0, 2]})
     >>> hallucination_rate(r).extra_edge_rate.tolist()
     [0.5]
     """
+    missing = [
+        c
+        for c in ("answerer", "extra_edges", "missing_edges", "wrong_numbers")
+        if c not in results.columns
+    ]
+    if missing:
+        raise UnknownNameError(
+            f"results have no column(s) {missing}; columns are {list(results.columns)}"
+        )
     part = results.dropna(subset=["extra_edges"])
     rows = []
     for name, g in part.groupby("answerer"):
-        rows.append({"answerer": name, "n": len(g), "extra_edge_rate": float((g.extra_edges > 0).mean()),
-                     "missing_edge_rate": float((g.missing_edges > 0).mean()),
-                     "mean_wrong_numbers": float(g.wrong_numbers.mean())})
-    return pd.DataFrame(rows, columns=["answerer", "n", "extra_edge_rate", "missing_edge_rate", "mean_wrong_numbers"])
+        rows.append(
+            {
+                "answerer": name,
+                "n": len(g),
+                "extra_edge_rate": float((g.extra_edges > 0).mean()),
+                "missing_edge_rate": float((g.missing_edges > 0).mean()),
+                "mean_wrong_numbers": float(g.wrong_numbers.mean()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["answerer", "n", "extra_edge_rate", "missing_edge_rate", "mean_wrong_numbers"],
+    )
 
 
-def plot_accuracy(table: pd.DataFrame, by: str = "rung", ax: object | None = None, title: str | None = None,
-                  order: Sequence | None = None) -> object:
-    """Grouped bars of accuracy per ``by`` value and answerer, with Wilson intervals and the 50 % line.
+def plot_accuracy(
+    table: pd.DataFrame,
+    by: str = "rung",
+    ax: Axes | None = None,
+    title: str | None = None,
+    order: Sequence | None = None,
+) -> Axes:
+    """Grouped bars of accuracy per ``by`` value and answerer, with Wilson intervals and the 50 %
+    line.
 
     Example
     -------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> t = pd.DataFrame({"answerer": ["a", "a"], "rung": [1, 2], "accuracy": [1.0, 0.5], "ci_low": [0.8, 0.3], "ci_high": [1.0, 0.7]})
+    >>> t = pd.DataFrame({"answerer": ["a", "a"], "rung": [1, 2], "accuracy": [1.0, 0.5],
+    ...     "ci_low": [0.8, 0.3], "ci_high": [1.0, 0.7]})
     >>> plot_accuracy(t, title="t").get_title()
     't'
     """
     import matplotlib.pyplot as plt
 
+    missing = [
+        c for c in ("answerer", by, "accuracy", "ci_low", "ci_high") if c not in table.columns
+    ]
+    if missing:
+        raise UnknownNameError(
+            f"the table has no column(s) {missing}; make it with accuracy_table "
+            f"(columns are {list(table.columns)})"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     groups = list(order) if order is not None else list(dict.fromkeys(table[by]))
