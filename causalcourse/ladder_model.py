@@ -269,10 +269,9 @@ def training_rows(world: World, regime: str, n: int, seed: int,
     check_known([experiment], world.columns, what="variable", where="the rows' columns")
     scm, cols = world.scm(), list(world.columns)
     if regime == "C":
-        units, noise = cast(tuple[pd.DataFrame, pd.DataFrame],
-                            scm.sample(int(n), seed=_seed(seed, 3), return_noise=True))
+        units, noise = scm.sample(int(n), seed=_seed(seed, 3), return_noise=True)
         flipped = 1 - units[experiment].to_numpy()
-        cf = cast(pd.DataFrame, scm.do({experiment: lambda *args: flipped}).sample(noise=noise))
+        cf = scm.do({experiment: lambda *args: flipped}).sample(noise=noise)
         out = units[cols].astype(np.int64)
         out.insert(0, "do", NOBODY)
         out["do'"] = experiment
@@ -397,7 +396,13 @@ def causal_mask(fmt: RowFormat) -> torch.Tensor:
     >>> causal_mask(RowFormat(("X",))).int().tolist()
     [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
     """
+    _check_format(fmt)
     return torch.tril(torch.ones(fmt.length, fmt.length, dtype=torch.bool))
+
+
+def _check_format(fmt: RowFormat) -> None:
+    if not isinstance(fmt, RowFormat):
+        raise CourseError(f"fmt must be a RowFormat, got {type(fmt).__name__}")
 
 
 def graph_mask(graph: nx.DiGraph, fmt: RowFormat, do: Sequence[str] = ()) -> torch.Tensor:
@@ -420,6 +425,11 @@ def graph_mask(graph: nx.DiGraph, fmt: RowFormat, do: Sequence[str] = ()) -> tor
     >>> bool(graph_mask(g, fmt, do=["X"])[fmt.name_position("X"), fmt.value_position("Z")])
     False
     """
+    return parents_only(graph, fmt, do)
+
+
+def _check_mask_input(graph: nx.DiGraph, fmt: RowFormat, do: Sequence[str]) -> None:
+    _check_format(fmt)
     if not isinstance(graph, nx.DiGraph):
         raise CourseError(f"graph must be a networkx DiGraph, got {type(graph).__name__}")
     if fmt.paired:
@@ -434,11 +444,19 @@ def graph_mask(graph: nx.DiGraph, fmt: RowFormat, do: Sequence[str] = ()) -> tor
     if cycle:
         path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
         raise CourseError(f"the graph has a cycle: {path}; a mask needs a DAG")
-    return parents_only(graph, fmt, do)
 
 
 def parents_only(graph: nx.DiGraph, fmt: RowFormat, do: Sequence[str] = ()) -> torch.Tensor:
-    """The rule of :func:`graph_mask` (which checks the input first): who may attend to whom."""
+    """The rule of :func:`graph_mask`: who may attend to whom (``allowed[to, from]``).
+
+    Example
+    -------
+    >>> fmt = RowFormat(("X", "Z"))
+    >>> m = parents_only(nx.DiGraph([("Z", "X")]), fmt)
+    >>> bool(m[fmt.name_position("X"), fmt.value_position("Z")])
+    True
+    """
+    _check_mask_input(graph, fmt, do)         # a DAG over the columns; do names columns
     allowed = torch.zeros(fmt.length, fmt.length, dtype=torch.bool)
     allowed[:, 0] = True                      # everyone may look at the first token, "do"
     allowed[1, 1] = True                      # the do target sees itself; nobody else sees it
