@@ -82,6 +82,57 @@ def test_loader_rejects_missing_altered_and_wrong_files(tmp_path: Path) -> None:
         load_lalonde("psid")
 
 
+def _rehashed(tmp_path: Path, text: str) -> Path:
+    """A copy of the data whose NSW file is ``text`` and whose manifest was re-hashed to it."""
+    from causalcourse.data import sha256_file
+
+    folder = tmp_path / "lalonde"
+    if not folder.exists():
+        shutil.copytree(data_dir() / "lalonde", folder)
+    nsw_csv = folder / "nsw_dw.csv"
+    old_digest = sha256_file(nsw_csv)
+    nsw_csv.write_text(text)
+    manifest = folder / "SHA256SUMS"
+    manifest.write_text(manifest.read_text().replace(old_digest, sha256_file(nsw_csv)))
+    return tmp_path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: "", r"nsw_dw.csv is empty"),
+    (lambda t: t.replace("Dehejia-Wahba Sample,1,37", "Dehejia-Wahba Sample,2,37", 1),
+     r"column 'treat' holds 2 in data row 1; expected 0 or 1"),
+    (lambda t: t.replace("9930.046", "n/a", 1),
+     r"column 're78' holds 'n/a' in data row 1; expected a number >= 0"),
+    (lambda t: t.replace("9930.046", "-9930.046", 1), r"column 're78' holds -9930.046"),
+    (lambda t: t.replace("1,37,11", "1,37.5,11", 1), r"column 'age' holds 37.5"),
+    (lambda t: t.replace(",9930.046", ",", 1),
+     r"empty cell in column 're78' \(data row 1\)"),
+    (lambda t: "\n".join(t.splitlines()[:-1]) + "\n", r"has 444 rows, expected 445"),
+    (lambda t: t.replace("re74,re75,re78", "re75,re74,re78", 1),
+     r"right columns in the wrong order"),
+    (lambda t: t.replace("Dehejia-Wahba Sample", "CPS1", 1), r"column 'data_id' holds"),
+])
+def test_loader_validates_values_after_a_rehashed_manifest(tmp_path: Path, edit, message) -> None:
+    original = (data_dir() / "lalonde" / "nsw_dw.csv").read_text()
+    root = _rehashed(tmp_path, edit(original))
+    with pytest.raises(CourseError, match=message):
+        load_lalonde(root=root)
+
+
+def test_loader_rejects_treated_men_in_the_cps_file(tmp_path: Path) -> None:
+    from causalcourse.data import sha256_file
+
+    folder = tmp_path / "lalonde"
+    shutil.copytree(data_dir() / "lalonde", folder)
+    cps_csv = folder / "cps_controls.csv"
+    old_digest = sha256_file(cps_csv)
+    cps_csv.write_text(cps_csv.read_text().replace("CPS1,0,45", "CPS1,1,45", 1))
+    manifest = folder / "SHA256SUMS"
+    manifest.write_text(manifest.read_text().replace(old_digest, sha256_file(cps_csv)))
+    with pytest.raises(CourseError, match="treat = 0 in every row"):
+        load_lalonde("cps", root=tmp_path)
+
+
 # --- estimators -----------------------------------------------------------------------------
 
 def test_estimators_on_a_known_effect() -> None:
