@@ -259,6 +259,7 @@ CASES = [
     ("estimation.group_partial_r2", lambda: est.group_partial_r2(OLS, ["c"]), U, "'c'"),
     ("estimation.joint_bootstrap", lambda: est.joint_bootstrap(LL.iloc[1:], LL, ["age"], n_boot=2), C, "same treated rows"),
     ("estimation.learners", lambda: est.learners("svm"), U, "unknown learner kind 'svm'"),
+    ("estimation.paired_score_bootstrap", lambda: est.paired_score_bootstrap([1.0, 2.0], [1.0, 2.0], [1, 0], [], n_boot=10), C, "control_y is empty"),
     ("estimation.plot_forest", lambda: est.plot_forest(pd.DataFrame({"estimate": [1.0]}), unc.Interval(1.0, 0.0, 2.0)), U, "'low'"),
     ("estimation.plot_overlap", lambda: est.plot_overlap([0.5, 1.2], [1, 0]), C, "strictly between 0 and 1"),
     ("estimation.plot_sensitivity_contour", lambda: est.plot_sensitivity_contour(1.0, -1.0, 10), C, "se > 0"),
