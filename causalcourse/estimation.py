@@ -829,8 +829,6 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
     >>> table.loc[0, ["covariates", "trimming"]].tolist(), int(table.loc[0, "treated"])
     (['age', 'none'], 200)
     """
-    from sklearn.base import clone
-
     covariate_sets = COVARIATE_SETS if covariate_sets is None else covariate_sets
     for frame, name in ((observational, "observational"), (experimental, "experimental")):
         if not isinstance(frame, pd.DataFrame) or frame.empty:
@@ -844,6 +842,19 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
     if unknown:
         raise UnknownNameError(f"unknown setting(s) {sorted(unknown)}; "
                                "choose from ['bounds', 'k', 'terms', 'kind']")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # small problems: one thread is faster on a busy machine
+        return _sensitivity_rows(observational, experimental, covariate_sets, rules, n_boot,
+                                 seed, benchmark_boot, benchmark_seed, settings)
+
+
+def _sensitivity_rows(observational: pd.DataFrame, experimental: pd.DataFrame,
+                      covariate_sets: dict[str, tuple[str, ...]], rules: Sequence[str],
+                      n_boot: int, seed: int, benchmark_boot: int, benchmark_seed: int,
+                      settings: dict[str, Any]) -> pd.DataFrame:
+    from sklearn.base import clone
+
     terms = settings.get("terms", "chapter")
     d = _treatment(observational["treat"].to_numpy())
     controls = experimental[experimental["treat"] == 0]
