@@ -31,6 +31,7 @@ from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
 from causalcourse import dsep, errors, estimation as est, uncertainty as unc
+from causalcourse import interventional as iv
 from causalcourse.design import order_mcmc as om
 
 R = np.random.default_rng(0)
@@ -41,6 +42,7 @@ EV = bge.Evidence.from_data(R.normal(size=(10, 2)))
 SM = posterior.StructureModel(("X", "Y"))
 SEM = sem.LinearSEM(("X", "Y"), np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
 ENV = rl.Switchboard(n_switches=2, targets=(0,))
+IVCELLS = pd.DataFrame({"X": np.arange(6.0), "Y": np.arange(6.0) % 4, "condition": ["base"] * 3 + ["drug"] * 3})
 BSCM = exact.BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.2, 0.6]})
 # Inputs shared by the rows of chapter 02's and chapter 09's modules.
 G_DS = graphs.dag([("X", "M"), ("M", "Y"), ("Z", "X"), ("Z", "Y")])
@@ -279,6 +281,16 @@ CASES = [
     ("estimation.standardized_differences", lambda: est.standardized_differences(LL, ["wage"]), U, "'wage'"),
     ("estimation.trimming_bounds", lambda: est.trimming_bounds([0.5, 0.5], [1, 0], "tight"), U, "unknown trimming rule 'tight'"),
     ("estimation.trimming_mask", lambda: est.trimming_mask([0.5, 0.5], [1, 0, 0]), C, "has 3 values"),
+    # --- interventional
+    ("discovery.check_experiments", lambda: search.check_experiments(np.zeros((2, 2)), ["X", "Y"], [0, 1], {1: "X"}), C, r"e.g. \['X'\], not 'X'"),
+    ("interventional.JCIResult", lambda: iv.JCIResult([("X", "Y")], {}, nx.DiGraph()), C, "JCIResult.graph must be a networkx DiGraph"),
+    ("interventional.gies_search", lambda: iv.gies_search(np.zeros((4, 2)), ["X", "Y"], [0, 0, 1, 1], {1: ["Q"]}), U, "'Q'"),
+    ("interventional.jci_pc", lambda: iv.jci_pc(np.zeros((4, 2)), ["X", "Y"], [0, 0, 1, 1], alpha=1.5), C, "alpha must be a number strictly between 0 and 1, got 1.5"),
+    ("interventional.learn_from_conditions", lambda: iv.learn_from_conditions(IVCELLS, "bic", ["X", "Y"], penalty=0), C, "penalty must be a number above 0, got 0"),
+    ("interventional.bootstrap_shd", lambda: iv.bootstrap_shd({"g": lambda d: nx.DiGraph()}, IVCELLS, nx.DiGraph([("X", "Y")]), seed="a"), C, "seed must be a whole number >= 0, got 'a'"),
+    ("interventional.consistent_extensions", lambda: iv.consistent_extensions(nx.DiGraph([("X", "Y"), ("Y", "Z"), ("Z", "X")])), C, "not an essential graph"),
+    ("interventional.predict_heldout", lambda: iv.predict_heldout(IVCELLS, ["X", "Y"], nx.DiGraph([("Y", "X")]), "drug", "Q", baseline="base"), U, "target 'Q' is not in the variables"),
+    ("interventional.bootstrap_heldout", lambda: iv.bootstrap_heldout(IVCELLS, ["X", "Y"], {"drug": nx.DiGraph([("X", "Y")])}, {"drug": "X"}, baseline="base", seed="a"), C, "seed must be a whole number >= 0, got 'a'"),
 
     # --- dsep (chapter 02), design.order_mcmc (chapter 09)
     ("dsep.blocking_node", lambda: dsep.blocking_node(G_DS, ["X", "Q"]), U, "node 'Q' is"),
