@@ -33,6 +33,7 @@ from causalcourse import crl, netguard, ppl
 from causalcourse import dsep, errors, estimation as est, uncertainty as unc
 from causalcourse import interventional as iv
 from causalcourse.design import order_mcmc as om
+from causalcourse import ladder_model as lm
 
 R = np.random.default_rng(0)
 S = scm_mod.SCM({"X": ((), lambda u: u, scm_mod.normal()), "Y": (("X",), lambda x, u: x + u, scm_mod.normal())})
@@ -53,6 +54,10 @@ EV_OM = om.interventional_evidence(FRAME_OM, ["A", "B"])
 FS_OM = om.family_scores(EV_OM, ["A", "B"])
 CH_OM = om.order_mcmc(FS_OM, np.random.default_rng(0), n_chains=2, n_steps=40, thin=2, burn_in=0)
 GS_OM = om.sample_graphs(FS_OM, CH_OM, np.random.default_rng(0))
+# Inputs shared by the rows of chapter 15's module.
+LM_FMT = lm.RowFormat(("M", "X", "Y", "Z"))
+LM_G = lm.chapter_world().graph()
+LM_ROWS = [lm.training_rows(lm.chapter_world(), "A", 20, seed=0)]
 
 C = CourseError
 U = UnknownNameError
@@ -352,6 +357,29 @@ CASES = [
      lambda: om.expected_information_gain(GS_OM, EV_OM, {"x": om.Experiment(("Q",), np.zeros(3))}, np.random.default_rng(0)), C, 'values must have'),
     ("order_mcmc.realised_information_gain",
      lambda: om.realised_information_gain(GS_OM, EV_OM, np.zeros((3, 5))), C, 'data must have'),
+    ("llm.OpenAICompatibleAnswerer.models",
+     lambda: client.OpenAICompatibleAnswerer("http://127.0.0.1:9/v1", model="m", timeout=2).models(), client.LLMError, "127.0.0.1:9/v1/models"),
+    # --- ladder_model (chapter 15)
+    ("ladder_model.World", lambda: lm.World(lm.chapter_world().truth, ("X", "Q")), U, "'Q'"),
+    ("ladder_model.chapter_world", lambda: lm.chapter_world(columns=("M", "X", "Q")), U, "'Q'"),
+    ("ladder_model.interventional_probability",
+     lambda: lm.interventional_probability(lm.chapter_world().truth, {"Q": 1}), U, "'Q'"),
+    ("ladder_model.counterfactual_probability",
+     lambda: lm.counterfactual_probability(lm.chapter_world().truth, {"Y": 1}, {"X": 1}, {}), C, "needs an intervention"),
+    ("ladder_model.training_rows", lambda: lm.training_rows(lm.chapter_world(), "D", 10, seed=0), C, "regime 'D'"),
+    ("ladder_model.RowFormat", lambda: lm.RowFormat(("X", "X")), C, "distinct"),
+    ("ladder_model.causal_mask", lambda: lm.causal_mask(("X", "Y")), C, "RowFormat"),
+    ("ladder_model.graph_mask", lambda: lm.graph_mask(LM_G, LM_FMT, do=["W"]), U, "'W'"),
+    ("ladder_model.parents_only", lambda: lm.parents_only(nx.DiGraph([("X", "M")]), LM_FMT), U, "'Y'"),
+    ("ladder_model.LadderTransformer", lambda: lm.LadderTransformer(LM_FMT, [None, None], seeds=[0]), C, "one seed per member"),
+    ("ladder_model.fit", lambda: lm.fit(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), LM_ROWS, steps=0), C, "steps"),
+    ("ladder_model.best_loss", lambda: lm.best_loss(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), LM_ROWS * 2), C, "one table of rows per member"),
+    ("ladder_model.probe", lambda: lm.probe(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), {"Y": 2}), C, "0 or 1"),
+    ("ladder_model.probe_counterfactual",
+     lambda: lm.probe_counterfactual(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), {"Y": 1}, {"X": 1}, {"X": 0}), C, "paired rows"),
+    ("ladder_model.learned_scm", lambda: lm.learned_scm(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), 0), C, "no graph"),
+    ("ladder_model.chat_messages", lambda: lm.chat_messages(lm.chapter_world(), " "), C, "non-empty string"),
+    ("ladder_model.parse_probability", lambda: lm.parse_probability("about a half"), C, "no 'Answer"),
 ]
 
 
@@ -384,6 +412,7 @@ MODULES = {
     "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
     "errors": "causalcourse.errors", "order_mcmc": "causalcourse.design.order_mcmc",
+    "ladder_model": "causalcourse.ladder_model",
 }
 
 
