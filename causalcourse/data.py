@@ -287,7 +287,13 @@ LALONDE_COLUMNS: tuple[str, ...] = (
 _LALONDE_FILES = {"nsw": ("lalonde/nsw_dw.csv", 445), "cps": ("lalonde/cps_controls.csv", 15_992)}
 
 
+_LALONDE_IDS = {"nsw": "Dehejia-Wahba Sample", "cps": "CPS1"}
+_LALONDE_BINARY = ("treat", "black", "hisp", "marr", "nodegree")
+_LALONDE_NONNEGATIVE = ("age", "educ", "re74", "re75", "re78")
+
+
 def _lalonde_file(which: str, root: Path | str | None) -> pd.DataFrame:
+    """Read one LaLonde file after its checksum, and check its columns, cells and values."""
     import pandas as pd
 
     from causalcourse.errors import CourseError, UnknownNameError
@@ -301,16 +307,56 @@ def _lalonde_file(which: str, root: Path | str | None) -> pd.DataFrame:
         raise UnknownNameError(f"{error}") from None
     except ValueError as error:
         raise CourseError(f"{error}") from None
-    table = pd.read_csv(path)
+    restore = "; restore it from the course repository"
+    try:
+        # only truly empty cells are missing; 'NA' or 'n/a' is reported as a wrong value
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise CourseError(f"{relative} is empty{restore}") from None
+    except pd.errors.ParserError as error:
+        raise CourseError(f"{relative} is not a readable CSV file ({error}){restore}") from None
     if tuple(table.columns) != LALONDE_COLUMNS:
         missing = [c for c in LALONDE_COLUMNS if c not in table.columns]
         extra = [c for c in table.columns if c not in LALONDE_COLUMNS]
+        if not missing and not extra and len(table.columns) == len(LALONDE_COLUMNS):
+            raise CourseError(f"{relative} has the right columns in the wrong order "
+                              f"({list(table.columns)}; expected {list(LALONDE_COLUMNS)})"
+                              f"{restore}")
         raise CourseError(f"{relative} has the wrong columns (missing {missing}, "
-                          f"unexpected {extra}, "
-                          f"expected in order {list(LALONDE_COLUMNS)}); restore it from the course "
-                          "repository")
-    if len(table) != rows or table.isna().any().any():
-        raise CourseError(f"{relative} has {len(table)} rows (expected {rows}) or empty cells")
+                          f"unexpected {extra}, expected in order {list(LALONDE_COLUMNS)})"
+                          f"{restore}")
+    if len(table) != rows:
+        raise CourseError(f"{relative} has {len(table)} rows, expected {rows}{restore}")
+    empty = table.isna()
+    if empty.any().any():
+        row, column = next((r, c) for r, c in zip(*np.nonzero(empty.to_numpy()), strict=True))
+        raise CourseError(f"{relative} has an empty cell in column {table.columns[column]!r} "
+                          f"(data row {row + 1}){restore}")
+    for column in (*_LALONDE_BINARY, *_LALONDE_NONNEGATIVE):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if column in _LALONDE_BINARY:
+            bad |= ~values.isin([0, 1])
+        elif column in ("age", "educ"):
+            bad |= values % 1 != 0
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            allowed = ("0 or 1" if column in _LALONDE_BINARY else "a whole number >= 0"
+                       if column in ("age", "educ") else "a number >= 0")
+            value = table[column].iloc[row]
+            value = value.item() if hasattr(value, "item") else value
+            raise CourseError(f"{relative}: column {column!r} holds {value!r} "
+                              f"in data row {row + 1}; expected {allowed}{restore}")
+        table[column] = values
+    ids = set(table["data_id"].unique())
+    if ids != {_LALONDE_IDS[which]}:
+        raise CourseError(f"{relative}: column 'data_id' holds {sorted(map(str, ids))}; "
+                          f"expected only {_LALONDE_IDS[which]!r}{restore}")
+    if which == "cps" and (table["treat"] != 0).any():
+        raise CourseError(f"{relative}: the CPS comparison group must have treat = 0 in every "
+                          f"row{restore}")
+    for column in _LALONDE_BINARY + ("age", "educ"):
+        table[column] = table[column].astype("int64")
     return table
 
 
@@ -323,9 +369,12 @@ def load_lalonde(comparison: str = "experimental", root: Path | str | None = Non
     (``"NSW"`` or ``"CPS"``), ``treat``, the covariates ``age, educ, black, hisp, marr,
     nodegree, re74, re75``, the outcome ``re78`` (1978 earnings, 1982 dollars) and the
     no-earnings indicators ``u74 = (re74 == 0)``, ``u75 = (re75 == 0)``. Both files are checked
-    against ``data/lalonde/SHA256SUMS`` and their columns before use; a missing file raises
-    :class:`~causalcourse.errors.UnknownNameError`, an altered or malformed one
-    :class:`~causalcourse.errors.CourseError`.
+    against ``data/lalonde/SHA256SUMS`` and then (in case the manifest was re-hashed to match a
+    changed file) for their columns and their order, the number of rows, empty cells and
+    values: ``treat`` and the indicators 0 or 1, ``age`` and ``educ`` whole numbers >= 0,
+    earnings numbers >= 0, the source label in ``data_id``, ``treat = 0`` in the CPS file. A
+    missing file raises :class:`~causalcourse.errors.UnknownNameError`, an altered or malformed
+    one :class:`~causalcourse.errors.CourseError` naming the column, row and value.
 
     Example
     -------

@@ -1249,7 +1249,9 @@ def check_do_calculus_step(graph: nx.DiGraph, rule: int, y: Nodes, z: Nodes, x: 
     -------
     >>> g = nx.DiGraph([("Z", "X"), ("Z", "Y"), ("X", "Y")])
     >>> check_do_calculus_step(g, 2, y="Y", z="X", my_answer=True)
-    Not quite. Rule 2 needs (Y ⫫ X) in G with the arrows out of X removed, but the path X ← Z → Y is open there.
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Not quite. Rule 2 needs (Y ⫫ X) in G with the arrows out of X removed,
+    but the path X ← Z → Y is open there.
     """
     check = do_calculus_condition(graph, rule, y, z, x, w)
     answer = _check_bool(my_answer)

@@ -5,30 +5,39 @@ it (the average treatment effect on the treated, ATT) from an observational samp
 every estimator against the experiment. This module holds what the chapter needs but does not
 teach line by line:
 
-- :func:`design_matrix` (the covariates and the usual squares and interaction) and
-  :func:`learners` (the nuisance models: linear/logistic, gradient boosting, random forests);
+- :func:`design_matrix` (the covariates with the chapter's squares and interaction, Dehejia &
+  Wahba's CPS terms, or linear terms only) and :func:`learners` (the nuisance models:
+  linear/logistic, gradient boosting, random forests);
 - four ATT estimators from nuisance predictions: :func:`att_regression` (outcome regression),
-  :func:`att_matching` (one-nearest-neighbour matching on the logit propensity score, with
-  replacement, as Dehejia & Wahba 2002), :func:`att_ipw` (normalised, i.e. stabilised, odds
-  weights) and :func:`att_aipw` (the doubly robust score), plus :func:`att_estimates` which
-  fits the nuisances once and returns all four;
+  :func:`att_matching` (``k``-nearest-neighbour matching on the logit propensity score, with
+  replacement, every tied neighbour included as in Abadie & Imbens's estimator),
+  :func:`att_ipw` (normalised, i.e. stabilised, odds weights) and :func:`att_aipw` (the doubly
+  robust score), plus :func:`att_estimates` which fits the nuisances once and returns all four.
+  For the ATT the propensity score is clipped from above only (``bounds=(0, 0.99)``): a
+  comparison unit's odds weight ``e/(1-e)`` already goes to 0 with its score, and raising small
+  scores would give weight to the units least like the treated;
 - cross-fitting (:func:`fold_splits`, :func:`crossfit_nuisances`, :func:`dml_att`) and the
-  intervals: :func:`bootstrap_estimates` (refit everything on resamples drawn within the
-  treated and within the comparison group) and :func:`score_bootstrap` (resample the
-  cross-fitted scores; valid for orthogonal scores such as AIPW's);
+  intervals: :func:`joint_bootstrap` (resample the treated, the experimental controls and the
+  comparison group together, refit everything, and return the observational estimates with the
+  experimental estimate of the same resample, so that their difference, the bias, is paired)
+  and :func:`score_bootstrap` (resample the cross-fitted scores; valid for orthogonal scores
+  such as AIPW's), with its paired version :func:`paired_score_bootstrap`;
 - trimming (:func:`trimming_bounds`, :func:`trimming_mask`) and the grid of choices
-  (:func:`sensitivity_table`: covariate sets × trimming rules, each row with the experimental
-  benchmark of the same population), balance (:func:`standardized_differences`), the E-value of
-  a mean difference (:func:`evalue_mean_difference`), the partial R² of a group of regressors
-  for benchmarking (:func:`group_partial_r2`) and three figures (:func:`plot_overlap`,
-  :func:`plot_forest`, :func:`plot_sensitivity_contour`).
+  (:func:`sensitivity_table`: covariate sets × trimming rules, or one setting at a time, each
+  row with the experimental benchmark of the same population), balance
+  (:func:`standardized_differences`), the E-value of a mean difference
+  (:func:`evalue_mean_difference`), the partial R² of a group of regressors for benchmarking
+  (:func:`group_partial_r2`) and three figures (:func:`plot_overlap`, :func:`plot_forest`,
+  :func:`plot_sensitivity_contour`).
 
 Hand-written, and why: the AIPW score and cross-fitting are the lesson of chapter 05; the
 chapter shows them in a few lines, and ``tests/test_lalonde.py`` checks :func:`dml_att`
 against DoubleML's ``DoubleMLIRM(score="ATTE")`` on the same folds and learners. Matching is
-written out because it is four lines with ``numpy.searchsorted`` and breaks ties
-deterministically. Everything else is scikit-learn, DoubleML, DoWhy or PySensemakr, called
-from the chapter.
+written out because it is a few lines with ``numpy.searchsorted``; it averages over all tied
+neighbours, so its answer does not depend on the order of the rows (a matcher that picks one
+of several tied controls does), and ``tests/test_lalonde.py`` checks it against a brute-force
+search. Everything else is scikit-learn, DoubleML, DoWhy or PySensemakr, called from the
+chapter.
 
 Example
 -------
@@ -57,6 +66,7 @@ __all__ = [
     "ADJUSTMENT_SET",
     "COVARIATE_SETS",
     "TRIMMING_RULES",
+    "TERMS",
     "AIPWResult",
     "aipw_scores",
     "att_aipw",
@@ -65,7 +75,6 @@ __all__ = [
     "att_matching",
     "att_regression",
     "bootstrap_difference_in_means",
-    "bootstrap_estimates",
     "crossfit_nuisances",
     "design_matrix",
     "difference_in_means",
@@ -73,7 +82,9 @@ __all__ = [
     "evalue_mean_difference",
     "fold_splits",
     "group_partial_r2",
+    "joint_bootstrap",
     "learners",
+    "paired_score_bootstrap",
     "plot_forest",
     "plot_overlap",
     "plot_sensitivity_contour",
@@ -94,8 +105,12 @@ COVARIATE_SETS: dict[str, tuple[str, ...]] = {
     "without 1974": tuple(c for c in ADJUSTMENT_SET if c not in ("re74", "u74")),
     "no earnings": ("age", "educ", "black", "hisp", "marr", "nodegree"),
 }
-#: Trimming rules of :func:`trimming_mask`.
-TRIMMING_RULES: tuple[str, ...] = ("none", "common support", "0.1-0.9")
+#: Trimming rules of :func:`trimming_mask` (the chapter's grid uses the first three).
+TRIMMING_RULES: tuple[str, ...] = ("none", "common support", "0.1-0.9", "two-sided support")
+#: Extra terms of :func:`design_matrix`: the chapter's (squares of age and education,
+#: education × 1974 earnings), Dehejia & Wahba's CPS specification (those and age cubed), or none.
+TERMS: tuple[str, ...] = ("chapter", "dehejia-wahba", "linear")
+_ATT_BOUNDS: tuple[float, float] = (0.0, 0.99)  # no lower clip, an upper clip at 0.99
 _EARNINGS = ("re74", "re75")
 
 
@@ -128,34 +143,45 @@ def _propensity(e: Any, n: int) -> np.ndarray:
     return array
 
 
-def design_matrix(data: pd.DataFrame, covariates: Sequence[str] = ADJUSTMENT_SET) -> pd.DataFrame:
-    """The covariates as floats, with earnings in $1000 and the usual squares and interaction.
+def design_matrix(data: pd.DataFrame, covariates: Sequence[str] = ADJUSTMENT_SET,
+                  terms: str = "chapter") -> pd.DataFrame:
+    """The covariates as floats, with earnings in $1000 and the chosen extra terms.
 
-    Adds ``age²`` and ``educ²`` (when ``age``/``educ`` are in the set) and ``educ×re74`` (when
-    ``re74`` is), as in Dehejia & Wahba's (2002) propensity-score specification for the CPS.
+    ``terms="chapter"`` adds ``age²`` and ``educ²`` (when ``age``/``educ`` are in the set) and
+    ``educ×re74`` (when ``re74`` is); ``"dehejia-wahba"`` also adds ``age³``, which completes
+    Dehejia & Wahba's propensity-score specification for the CPS comparison group;
+    ``"linear"`` adds nothing.
 
     Example
     -------
     >>> df = pd.DataFrame({"age": [20, 30], "educ": [10, 12], "re74": [0.0, 2000.0]})
     >>> design_matrix(df, ["age", "educ", "re74"]).columns.tolist()
     ['age', 'educ', 're74', 'age2', 'educ2', 'educ_re74']
+    >>> design_matrix(df, ["age", "educ"], terms="dehejia-wahba").columns.tolist()
+    ['age', 'educ', 'age2', 'educ2', 'age3']
     """
     if not isinstance(data, pd.DataFrame) or data.empty:
         raise CourseError("design_matrix needs a non-empty pandas DataFrame")
     covariates = list(covariates)
     if not covariates:
         raise CourseError("design_matrix needs at least one covariate")
+    if terms not in TERMS:
+        raise UnknownNameError(f"unknown terms {terms!r}; choose one of {list(TERMS)}")
     check_known(covariates, data.columns, what="column", where="the data")
     x = data[covariates].astype(float)
     for column in _EARNINGS:
         if column in x:
             x[column] = x[column] / 1000.0
+    if terms == "linear":
+        return x.reset_index(drop=True)
     if "age" in x:
         x["age2"] = x["age"] ** 2
     if "educ" in x:
         x["educ2"] = x["educ"] ** 2
     if "educ" in x and "re74" in x:
         x["educ_re74"] = x["educ"] * x["re74"]
+    if terms == "dehejia-wahba" and "age" in x:
+        x["age3"] = x["age"] ** 3
     return x.reset_index(drop=True)
 
 
@@ -263,41 +289,69 @@ def att_aipw(y: Any, d: Any, m0: Any, e: Any) -> float:
     return float(aipw_scores(y, d, m0, e).sum() / d.sum())
 
 
-def att_matching(y: Any, d: Any, e: Any) -> float:
-    """ATT by one-nearest-neighbour matching on the logit of ``e``, with replacement.
+_TIE_TOLERANCE = 1e-9  # logit distances this close count as tied
 
-    Each treated unit is compared with the comparison unit whose logit propensity is closest;
-    a tie goes to the comparison unit with the smaller score (then the earlier row), so the
-    answer does not depend on the machine.
+
+def _matched_means(score: np.ndarray, y: np.ndarray, d: np.ndarray, k: int) -> np.ndarray:
+    """For each treated unit, the mean outcome of its matched set: the comparison units whose
+    distance is at most that of its k-th nearest one (all ties included)."""
+    controls = np.flatnonzero(d == 0)
+    order = controls[np.argsort(score[controls], kind="stable")]
+    sorted_score = score[order]
+    sums = np.concatenate([[0.0], np.cumsum(y[order])])
+    treated = score[d == 1]
+    n0 = order.size
+    # the k nearest lie among the k sorted neighbours on either side of the insertion point
+    start = np.searchsorted(sorted_score, treated)
+    offsets = np.arange(-k, k)
+    window = np.clip(start[:, None] + offsets[None, :], 0, n0 - 1)
+    distance = np.abs(sorted_score[window] - treated[:, None])
+    distance = np.where((start[:, None] + offsets[None, :] < 0)
+                        | (start[:, None] + offsets[None, :] > n0 - 1), np.inf, distance)
+    kth = np.sort(distance, axis=1)[:, k - 1] + _TIE_TOLERANCE
+    low = np.searchsorted(sorted_score, treated - kth, side="left")
+    high = np.searchsorted(sorted_score, treated + kth, side="right")
+    return (sums[high] - sums[low]) / (high - low)
+
+
+def att_matching(y: Any, d: Any, e: Any, k: int = 1) -> float:
+    """ATT by ``k``-nearest-neighbour matching on the logit of ``e``, with replacement.
+
+    Each treated unit is compared with the mean outcome of its ``k`` nearest comparison units
+    in logit propensity score; every comparison unit tied with the ``k``-th nearest (distances
+    within 1e-9) is included, as in Abadie & Imbens's matching estimator (Stata's
+    ``teffects nnmatch``). Including the ties makes the answer independent of the order of the
+    rows.
 
     Example
     -------
     >>> att_matching([5.0, 1.0, 2.0], [1, 0, 0], [0.6, 0.2, 0.55])
     3.0
+    >>> att_matching([5.0, 1.0, 3.0], [1, 0, 0], [0.5, 0.25, 0.75])  # two tied neighbours
+    3.0
     """
     y = _vector(y, "the outcome y")
     d = _treatment(d, y.size)
     e = _propensity(e, y.size)
+    if isinstance(k, bool) or int(k) != k or k < 1 or k > (1 - d).sum():
+        raise CourseError(f"k must be a whole number from 1 to the number of comparison units "
+                          f"({int((1 - d).sum())}), got {k!r}")
     score = np.log(e / (1 - e))
-    controls = np.flatnonzero(d == 0)
-    order = controls[np.argsort(score[controls], kind="stable")]
-    sorted_score = score[order]
-    treated = score[d == 1]
-    right = np.clip(np.searchsorted(sorted_score, treated), 0, order.size - 1)
-    left = np.clip(right - 1, 0, order.size - 1)
-    use_left = np.abs(treated - sorted_score[left]) <= np.abs(sorted_score[right] - treated)
-    match = np.where(use_left, order[left], order[right])
-    return float(np.mean(y[d == 1] - y[match]))
+    return float(np.mean(y[d == 1] - _matched_means(score, y, d, int(k))))
 
 
 _LOGISTIC_C = 1e4
 
 
-def _linear_nuisances(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _linear_nuisances(x: np.ndarray, y: np.ndarray, d: np.ndarray,
+                      start: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``learners("linear")`` fits in plain numpy (the bootstrap refits them hundreds of
     times): least squares on the comparison group, and the logistic regression with the same
-    ridge penalty ``1/(2C)`` on standardised inputs, by Newton's method. Tested against
-    scikit-learn in ``tests/test_lalonde.py``."""
+    ridge penalty ``1/(2C)`` on standardised inputs, by Newton's method from ``start`` (the
+    coefficients of a previous fit; zeros by default) to a step below 1e-10. Returns ``m0``,
+    ``e`` and the logistic coefficients. Tested against scikit-learn in
+    ``tests/test_lalonde.py``."""
     from scipy.special import expit
 
     scale = x.std(axis=0)
@@ -306,7 +360,7 @@ def _linear_nuisances(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.n
     beta = np.linalg.lstsq(design[d == 0], y[d == 0], rcond=None)[0]
     penalty = np.full(design.shape[1], 1.0 / _LOGISTIC_C)
     penalty[0] = 0.0
-    w = np.zeros(design.shape[1])
+    w = np.zeros(design.shape[1]) if start is None else np.array(start, dtype=float)
     for _ in range(100):
         p = expit(design @ w)
         gradient = design.T @ (p - d) + penalty * w
@@ -315,30 +369,60 @@ def _linear_nuisances(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.n
         w -= step
         if np.max(np.abs(step)) < 1e-10:
             break
-    return design @ beta, expit(design @ w)
+    return design @ beta, expit(design @ w), w
 
 
-def _fit_nuisances(x: pd.DataFrame, y: np.ndarray, d: np.ndarray, kind: str,
-                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_nuisances(x: np.ndarray, y: np.ndarray, d: np.ndarray, kind: str, seed: int,
+                   start: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     from sklearn.base import clone
 
     if kind == "linear":
-        return _linear_nuisances(x.to_numpy(dtype=float), y, d)
+        return _linear_nuisances(x, y, d, start)
     outcome, propensity = learners(kind, seed)
     m0 = clone(outcome).fit(x[d == 0], y[d == 0]).predict(x)
     e = clone(propensity).fit(x, d).predict_proba(x)[:, 1]
-    return m0, e
+    return m0, e, None
+
+
+def _estimates(x: np.ndarray, y: np.ndarray, d: np.ndarray, kind: str,
+               bounds: tuple[float, float], k: int, seed: int,
+               start: np.ndarray | None = None) -> tuple[dict[str, float], np.ndarray | None]:
+    m0, e, coef = _fit_nuisances(x, y, d, kind, seed, start)
+    e = _clip_scores(e, bounds)
+    return ({"outcome regression": att_regression(y, d, m0),
+             "PS matching": att_matching(y, d, e, k),
+             "IPW (stabilised)": att_ipw(y, d, e), "AIPW": att_aipw(y, d, m0, e)}, coef)
+
+
+def _check_bounds(bounds: Any) -> tuple[float, float]:
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise CourseError(f"bounds must be a pair (low, high), got {bounds!r}") from None
+    if not 0 <= low < 0.5 < high <= 1:
+        raise CourseError(f"bounds must satisfy 0 <= low < 0.5 < high <= 1, got {bounds!r}")
+    return low, high
+
+
+def _clip_scores(e: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Clip to ``bounds``; scores that underflow to 0 (or round to 1) are kept just inside
+    (0, 1) so their logit is finite: their odds weight stays 0 (or huge) to machine precision."""
+    tiny = np.finfo(float).tiny
+    return np.clip(e, max(bounds[0], tiny), min(bounds[1], 1 - np.finfo(float).epsneg))
 
 
 def att_estimates(data: pd.DataFrame, covariates: Sequence[str] = ADJUSTMENT_SET,
-                  kind: str = "linear", clip: float = 1e-3, seed: int = 0,
+                  kind: str = "linear", bounds: tuple[float, float] = _ATT_BOUNDS,
+                  k: int = 1, terms: str = "chapter", seed: int = 0,
                   treatment: str = "treat", outcome: str = "re78") -> dict[str, float]:
     """The four ATT estimators, with their nuisance models fitted once on all of ``data``.
 
     The outcome model is fitted on the comparison group, the propensity model on everyone
-    (:func:`learners` of ``kind``); propensity scores are clipped to ``[clip, 1 - clip]``.
-    No cross-fitting: with the linear learners it is not needed. Returns
-    ``{"outcome regression", "PS matching", "IPW (stabilised)", "AIPW"}``.
+    (:func:`learners` of ``kind``, on :func:`design_matrix` with ``terms``); propensity scores
+    are clipped to ``bounds`` (default: from above at 0.99 only, the ATT's choice); matching
+    uses ``k`` neighbours. No cross-fitting: with the linear learners it is not needed.
+    Returns ``{"outcome regression", "PS matching", "IPW (stabilised)", "AIPW"}``.
 
     Example
     -------
@@ -351,41 +435,94 @@ def att_estimates(data: pd.DataFrame, covariates: Sequence[str] = ADJUSTMENT_SET
     if not isinstance(data, pd.DataFrame) or data.empty:
         raise CourseError("att_estimates needs a non-empty pandas DataFrame")
     check_known([treatment, outcome], data.columns, what="column", where="the data")
-    if not 0 < clip < 0.5:
-        raise CourseError(f"clip must lie strictly between 0 and 0.5, got {clip!r}")
-    x = design_matrix(data, covariates)
+    bounds = _check_bounds(bounds)
+    if kind not in ("linear", "boosting", "forest"):
+        learners(kind)  # raises the unknown-name error
+    x = design_matrix(data, covariates, terms).to_numpy()
     y = data[outcome].to_numpy(dtype=float)
     d = _treatment(data[treatment].to_numpy())
-    m0, e = _fit_nuisances(x, y, d, kind, seed)
-    e = np.clip(e, clip, 1 - clip)
-    return {"outcome regression": att_regression(y, d, m0), "PS matching": att_matching(y, d, e),
-            "IPW (stabilised)": att_ipw(y, d, e), "AIPW": att_aipw(y, d, m0, e)}
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # small problems: one thread is faster on a busy machine
+        return _estimates(x, y, d, kind, bounds, k, seed)[0]
 
 
-def bootstrap_estimates(data: pd.DataFrame, covariates: Sequence[str] = ADJUSTMENT_SET,
-                        n_boot: int = 200, seed: int = 0, kind: str = "linear",
-                        treatment: str = "treat") -> pd.DataFrame:
-    """:func:`att_estimates` on ``n_boot`` resamples drawn within the treated and within the
-    comparison group (every resample keeps the group sizes; the nuisances are refitted).
+#: The columns of :func:`joint_bootstrap`: the four estimators and the experiment.
+_ESTIMATORS = ("outcome regression", "PS matching", "IPW (stabilised)", "AIPW")
+
+
+def joint_bootstrap(observational: pd.DataFrame, experimental: pd.DataFrame,
+                    covariates: Sequence[str] = ADJUSTMENT_SET, n_boot: int = 200,
+                    seed: int = 0, **settings: Any) -> pd.DataFrame:
+    """Bootstrap draws of :func:`att_estimates` and of the experimental difference in means,
+    from the same resamples.
+
+    The treated units must be the same rows in both frames (the NSW trainees). Each resample
+    draws the treated, the experimental controls and the observational comparison group with
+    replacement, each group keeping its size; the observational estimators are refitted on
+    treated + comparison, the experiment is the treated mean minus the experimental controls'
+    mean. Because the treated are shared, ``draws[estimator] - draws["experiment"]`` is a
+    paired draw of the estimator's bias. ``settings`` go to :func:`att_estimates`.
 
     Example
     -------
     >>> rng = np.random.default_rng(1)
-    >>> df = pd.DataFrame({"age": rng.normal(30, 5, 200), "treat": np.repeat([1, 0], 100)})
-    >>> df["re78"] = 100 * df["age"] + 500 * df["treat"] + rng.normal(0, 50, 200)
-    >>> bootstrap_estimates(df, ["age"], n_boot=5).shape
-    (5, 4)
+    >>> treated = pd.DataFrame({"age": rng.normal(30, 5, 50), "treat": 1})
+    >>> controls = pd.DataFrame({"age": rng.normal(30, 5, 50), "treat": 0})
+    >>> survey = pd.DataFrame({"age": rng.normal(35, 5, 200), "treat": 0})
+    >>> for frame in (treated, controls, survey):
+    ...     frame["re78"] = 100 * frame["age"] + 500 * frame["treat"]
+    >>> draws = joint_bootstrap(pd.concat([treated, survey]), pd.concat([treated, controls]),
+    ...                         ["age"], n_boot=5)
+    >>> draws.columns.tolist()[-1], draws.shape
+    ('experiment', (5, 5))
     """
-    from causalcourse.uncertainty import stratified_bootstrap
-
+    for frame, name in ((observational, "observational"), (experimental, "experimental")):
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            raise CourseError(f"joint_bootstrap needs a non-empty {name} DataFrame")
+        check_known(["treat", "re78", *covariates], frame.columns, what="column",
+                    where=f"the {name} data")
     if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 2:
         raise CourseError(f"n_boot must be a whole number of at least 2, got {n_boot!r}")
+    columns = ["treat", "re78", *covariates]
+    treated = experimental.loc[experimental["treat"] == 1, columns].reset_index(drop=True)
+    treated_obs = observational.loc[observational["treat"] == 1, columns].reset_index(drop=True)
+    if not treated.equals(treated_obs):
+        raise CourseError("joint_bootstrap needs the same treated rows, in the same order, in "
+                          "the observational and the experimental data")
+    kind, bounds = settings.get("kind", "linear"), _check_bounds(settings.get("bounds",
+                                                                              _ATT_BOUNDS))
+    k, terms, fit_seed = settings.get("k", 1), settings.get("terms", "chapter"), 0
+    unknown = set(settings) - {"bounds", "k", "terms", "kind"}
+    if unknown:
+        raise UnknownNameError(f"unknown setting(s) {sorted(unknown)}; "
+                               "choose from ['bounds', 'k', 'terms', 'kind']")
+    comparison = observational.loc[observational["treat"] == 0, columns]
+    pooled = pd.concat([treated, comparison], ignore_index=True)
+    x, y = design_matrix(pooled, covariates, terms).to_numpy(), pooled["re78"].to_numpy(float)
+    d = _treatment(pooled["treat"].to_numpy())
+    n1 = len(treated)
+    exp_y = experimental.loc[experimental["treat"] == 0, "re78"].to_numpy(dtype=float)
     from threadpoolctl import threadpool_limits
 
-    check_known([treatment], data.columns, what="column", where="the data")
+    from causalcourse.uncertainty import bootstrap_indices
+
+    rng = np.random.default_rng(seed)
+    labels = np.r_[np.zeros(n1, dtype=np.int64), np.ones(len(comparison), dtype=np.int64),
+                   np.full(exp_y.size, 2, dtype=np.int64)]
+    rows = []
     with threadpool_limits(limits=1):  # small problems: one thread is faster on a busy machine
-        return stratified_bootstrap(lambda sample: att_estimates(sample, covariates, kind=kind),
-                                    data, strata=treatment, n_boot=int(n_boot), seed=seed)
+        # the design matrix is row by row, so resampling its rows resamples the data; the
+        # full-sample logistic fit is the starting point of every resample's Newton steps
+        _, start = _estimates(x, y, d, kind, bounds, k, fit_seed)
+        for _ in range(int(n_boot)):
+            index = bootstrap_indices(labels, rng)
+            sample, controls = index[labels < 2], index[labels == 2] - (n1 + len(comparison))
+            result, _ = _estimates(x[sample], y[sample], d[sample], kind, bounds, k, fit_seed,
+                                   start)
+            result["experiment"] = float(y[sample[:n1]].mean() - exp_y[controls].mean())
+            rows.append(result)
+    return pd.DataFrame(rows)
 
 
 def fold_splits(d: Any, n_folds: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -420,12 +557,14 @@ def _check_folds(folds: Sequence[tuple[np.ndarray, np.ndarray]], n: int) -> None
 
 def crossfit_nuisances(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_learner: Any,
                        folds: Sequence[tuple[np.ndarray, np.ndarray]],
-                       clip: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+                       bounds: tuple[float, float] = _ATT_BOUNDS
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold predictions ``m0`` (untreated outcome) and ``e`` (propensity, clipped).
 
     For every fold the outcome learner is fitted on the comparison units of the other folds,
     the propensity learner on all units of the other folds, and both predict the held-out
-    fold. Propensities are clipped to ``[clip, 1 - clip]`` (DoubleML's default is 0.01).
+    fold. Propensities are clipped to ``bounds``: by default from above at 0.99 only, the
+    ATT's choice (DoubleML clips both ends, at 0.01 and 0.99 by default).
 
     Example
     -------
@@ -434,7 +573,7 @@ def crossfit_nuisances(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_
     >>> d = np.r_[np.ones(20), np.zeros(40)]; y = x[:, 0] + d
     >>> m0, e = crossfit_nuisances(x, y, d, LinearRegression(), LogisticRegression(),
     ...                            fold_splits(d, 3))
-    >>> m0.shape, bool(((e >= 0.01) & (e <= 0.99)).all())
+    >>> m0.shape, bool(((e > 0) & (e <= 0.99)).all())
     ((60,), True)
     """
     from sklearn.base import clone
@@ -445,8 +584,7 @@ def crossfit_nuisances(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_
     if x.ndim != 2 or x.shape[0] != y.size:
         raise CourseError(f"x must be a table with one row per unit ({y.size}), "
                           f"got shape {x.shape}")
-    if not 0 <= clip < 0.5:
-        raise CourseError(f"clip must lie in [0, 0.5), got {clip!r}")
+    bounds = _check_bounds(bounds)
     _check_folds(folds, y.size)
     from threadpoolctl import threadpool_limits
 
@@ -456,7 +594,7 @@ def crossfit_nuisances(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_
             controls = train[d[train] == 0]
             m0[test] = clone(outcome_learner).fit(x[controls], y[controls]).predict(x[test])
             e[test] = clone(propensity_learner).fit(x[train], d[train]).predict_proba(x[test])[:, 1]
-    return m0, np.clip(e, clip, 1 - clip)
+    return m0, _clip_scores(e, bounds)
 
 
 @dataclass(frozen=True)
@@ -473,17 +611,21 @@ class AIPWResult:
         """Normal-approximation interval ``estimate ± z · se``."""
         from scipy import stats
 
+        if not 0 < level < 1:
+            raise CourseError(f"level must lie strictly between 0 and 1, got {level!r}")
+
         z = float(stats.norm.ppf(0.5 + level / 2))
         return Interval(self.estimate, self.estimate - z * self.se, self.estimate + z * self.se,
                         level, self.scores.size, "normal")
 
 
 def dml_att(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_learner: Any,
-            folds: Sequence[tuple[np.ndarray, np.ndarray]], clip: float = 0.01) -> AIPWResult:
+            folds: Sequence[tuple[np.ndarray, np.ndarray]],
+            bounds: tuple[float, float] = _ATT_BOUNDS) -> AIPWResult:
     """Double/debiased ML for the ATT: the AIPW score on cross-fitted nuisances.
 
     The standard error is that of the influence function, ``(score - d·θ)/P(d=1)``; it equals
-    DoubleML's for ``DoubleMLIRM(score="ATTE")`` on the same folds and learners.
+    DoubleML's for ``DoubleMLIRM(score="ATTE")`` on the same folds, learners and clipping.
 
     Example
     -------
@@ -497,7 +639,7 @@ def dml_att(x: Any, y: Any, d: Any, outcome_learner: Any, propensity_learner: An
     """
     y = _vector(y, "the outcome y")
     d = _treatment(d, y.size)
-    m0, e = crossfit_nuisances(x, y, d, outcome_learner, propensity_learner, folds, clip)
+    m0, e = crossfit_nuisances(x, y, d, outcome_learner, propensity_learner, folds, bounds)
     scores = aipw_scores(y, d, m0, e)
     theta = float(scores.sum() / d.sum())
     influence = (scores - d * theta) / d.mean()
@@ -532,6 +674,47 @@ def score_bootstrap(scores: Any, d: Any, n_boot: int = 1000, seed: int = 0) -> n
     return total / d.sum()
 
 
+def paired_score_bootstrap(scores: Any, y: Any, d: Any, control_y: Any, n_boot: int = 1000,
+                           seed: int = 0) -> pd.DataFrame:
+    """Draws of the score estimate ``sum(scores) / sum(d)`` and of the experimental estimate,
+    from the same resamples.
+
+    ``scores``, ``y`` and ``d`` are the observational sample (treated ``d = 1``);
+    ``control_y`` are the outcomes of the experiment's controls, whose treated units are the
+    same men. Each draw resamples the treated, the comparison group and the experimental
+    controls within their groups; the experimental estimate is the resampled treated mean of
+    ``y`` minus the resampled controls' mean. Their difference is a paired draw of the bias;
+    the nuisances stay fixed (first-order valid for an orthogonal score, as in
+    :func:`score_bootstrap`).
+
+    Example
+    -------
+    >>> draws = paired_score_bootstrap([2.0, 1.0, 0.0, 0.0], [3.0, 2.0, 5.0, 5.0], [1, 1, 0, 0],
+    ...                                [1.0, 1.0], n_boot=50)
+    >>> bool(np.allclose(draws["estimate"] - draws["experiment"], 0.0))
+    True
+    """
+    scores = _vector(scores, "the scores")
+    y = _vector(y, "the outcome y", scores.size)
+    d = _treatment(d, scores.size)
+    control_y = _vector(control_y, "the experimental controls' outcomes control_y")
+    if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 2:
+        raise CourseError(f"n_boot must be a whole number of at least 2, got {n_boot!r}")
+    rng = np.random.default_rng(seed)
+    n1 = d.sum()
+    treated = np.column_stack([scores[d == 1], y[d == 1]])
+    groups = (treated, scores[d == 0][:, None], control_y[:, None])
+    totals = [np.zeros((int(n_boot), g.shape[1])) for g in groups]
+    for values, total in zip(groups, totals, strict=True):
+        for start in range(0, int(n_boot), 100):  # chunks keep the index matrix small
+            rows = rng.integers(0, len(values), size=(min(100, int(n_boot) - start),
+                                                      len(values)))
+            total[start:start + rows.shape[0]] = values[rows].sum(axis=1)
+    estimate = (totals[0][:, 0] + totals[1][:, 0]) / n1
+    experiment = totals[0][:, 1] / n1 - totals[2][:, 0] / control_y.size
+    return pd.DataFrame({"estimate": estimate, "experiment": experiment})
+
+
 def difference_in_means(y: Any, d: Any) -> float:
     """Mean outcome of the treated minus mean outcome of the others.
 
@@ -546,24 +729,30 @@ def difference_in_means(y: Any, d: Any) -> float:
 
 
 def trimming_bounds(e: Any, d: Any, rule: str = "common support") -> tuple[float, float]:
-    """The propensity-score range ``(low, high)`` a trimming rule keeps.
+    """The propensity-score range ``(low, high)`` of a trimming rule (see :func:`trimming_mask`
+    for whom it is applied to).
 
-    ``"none"`` keeps everything, ``(0, 1)``. ``"common support"`` keeps the range where both
-    groups have units, ``[max(min e₁, min e₀), min(max e₁, max e₀)]`` (Dehejia & Wahba 2002).
-    ``"0.1-0.9"`` is the rule of thumb of Crump, Hotz, Imbens & Mitnik (2009), derived for the
-    ATE. Dropping treated units changes the population the ATT is about, so the experimental
-    benchmark must be recomputed on the same range.
+    ``"none"``: ``(0, 1)``. ``"common support"``: the treated units' range
+    ``[min e₁, max e₁]``, applied to the comparison units only (Dehejia & Wahba keep every
+    treated unit and discard the comparison units outside it). ``"two-sided support"``: the
+    overlap of both groups' ranges, ``[max(min e₁, min e₀), min(max e₁, max e₀)]``, applied to
+    everyone. ``"0.1-0.9"``: the rule of thumb of Crump, Hotz, Imbens & Mitnik (2009), derived
+    for the ATE, applied to everyone.
 
     Example
     -------
-    >>> trimming_bounds([0.05, 0.5, 0.95, 0.3, 0.6], [1, 1, 1, 0, 0])
+    >>> trimming_bounds([0.05, 0.5, 0.95, 0.3, 0.6], [1, 1, 1, 0, 0], "two-sided support")
     (0.3, 0.6)
+    >>> trimming_bounds([0.05, 0.5, 0.95, 0.3, 0.6], [1, 1, 1, 0, 0])
+    (0.05, 0.95)
     """
     e = _vector(e, "the propensity score e")
     d = _treatment(d, e.size)
     if rule == "none":
         return 0.0, 1.0
     if rule == "common support":
+        return float(e[d == 1].min()), float(e[d == 1].max())
+    if rule == "two-sided support":
         return (float(max(e[d == 1].min(), e[d == 0].min())),
                 float(min(e[d == 1].max(), e[d == 0].max())))
     if rule == "0.1-0.9":
@@ -571,18 +760,29 @@ def trimming_bounds(e: Any, d: Any, rule: str = "common support") -> tuple[float
     raise UnknownNameError(f"unknown trimming rule {rule!r}; choose one of {list(TRIMMING_RULES)}")
 
 
-def trimming_mask(e: Any, d: Any, rule: str = "common support") -> np.ndarray:
-    """Which units a trimming rule keeps (``True``): ``low <= e <= high`` for
-    :func:`trimming_bounds`.
+def trimming_mask(e: Any, d: Any, rule: str = "common support",
+                  bounds: tuple[float, float] | None = None) -> np.ndarray:
+    """Which units a trimming rule keeps (``True``).
+
+    ``low <= e <= high`` for :func:`trimming_bounds` of ``e`` (or the given ``bounds``, e.g.
+    those of another sample), except that ``"common support"`` keeps every treated unit.
+    Dropping treated units changes the population the ATT is about, so the experimental
+    benchmark must be recomputed on the same units.
 
     Example
     -------
     >>> trimming_mask([0.05, 0.5, 0.95, 0.3], [1, 1, 1, 0], "0.1-0.9").tolist()
     [False, True, False, True]
+    >>> trimming_mask([0.05, 0.5, 0.3, 0.01], [1, 1, 0, 0]).tolist()
+    [True, True, True, False]
     """
-    low, high = trimming_bounds(e, d, rule)
-    e = np.asarray(e, dtype=float)
-    return (e >= low) & (e <= high)
+    e_checked = _vector(e, "the propensity score e")
+    d_checked = _treatment(d, e_checked.size)
+    low, high = trimming_bounds(e_checked, d_checked, rule) if bounds is None else bounds
+    keep = (e_checked >= low) & (e_checked <= high)
+    if rule == "common support":
+        keep |= d_checked == 1
+    return keep
 
 
 def bootstrap_difference_in_means(y: Any, d: Any, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
@@ -602,20 +802,23 @@ def bootstrap_difference_in_means(y: Any, d: Any, n_boot: int = 1000, seed: int 
 
 def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
                       covariate_sets: dict[str, tuple[str, ...]] | None = None,
-                      rules: Sequence[str] = TRIMMING_RULES, n_boot: int = 0,
+                      rules: Sequence[str] = TRIMMING_RULES[:3], n_boot: int = 0,
                       seed: int = 0, benchmark_boot: int = 2000,
-                      benchmark_seed: int = 1) -> pd.DataFrame:
+                      benchmark_seed: int = 1, **settings: Any) -> pd.DataFrame:
     """Every ATT estimator under every covariate set and trimming rule, with its benchmark.
 
-    For each covariate set the logistic propensity model (:func:`learners` ``"linear"``) is
-    fitted on ``observational``; each rule's score range (:func:`trimming_bounds`) is applied
-    to the observational units *and* to the experiment's units (scored with the same model),
-    so every row has the experimental benchmark of the same population: its difference in
-    means with a percentile interval from :func:`bootstrap_difference_in_means`
-    (``benchmark_boot`` draws, ``benchmark_seed``; the defaults reproduce chapter 05's main
-    benchmark on the untrimmed rows). The estimators (:func:`att_estimates`) are refitted on
-    the trimmed observational sample; ``n_boot > 0`` adds their :func:`bootstrap_estimates`
-    intervals (seed ``seed``; columns ``<estimator> low/high``).
+    For each covariate set the logistic propensity model (:func:`learners` ``"linear"``, on
+    :func:`design_matrix` with ``settings["terms"]``) is fitted on ``observational``; each
+    rule (:func:`trimming_mask`) is applied to the observational units *and*, with the same
+    score range, to the experiment's controls (scored with the same model); the trainees kept
+    are the same in both. So every row has the experimental benchmark of the same population:
+    its difference in means with a percentile interval from
+    :func:`bootstrap_difference_in_means` (``benchmark_boot`` draws, ``benchmark_seed``; the
+    defaults reproduce chapter 05's main benchmark on the untrimmed rows). The estimators
+    (:func:`att_estimates` with ``settings``: ``bounds``, ``k``, ``terms``, ``kind``) are
+    refitted on the trimmed observational sample; ``n_boot > 0`` adds intervals from
+    :func:`joint_bootstrap` (seed ``seed``): columns ``<estimator> low/high`` and, for the
+    paired bias (estimate minus experiment), ``<estimator> bias``, ``bias low``, ``bias high``.
 
     Example
     -------
@@ -626,8 +829,6 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
     >>> table.loc[0, ["covariates", "trimming"]].tolist(), int(table.loc[0, "treated"])
     (['age', 'none'], 200)
     """
-    from sklearn.base import clone
-
     covariate_sets = COVARIATE_SETS if covariate_sets is None else covariate_sets
     for frame, name in ((observational, "observational"), (experimental, "experimental")):
         if not isinstance(frame, pd.DataFrame) or frame.empty:
@@ -637,30 +838,61 @@ def sensitivity_table(observational: pd.DataFrame, experimental: pd.DataFrame,
         if rule not in TRIMMING_RULES:
             raise UnknownNameError(f"unknown trimming rule {rule!r}; "
                                    f"choose from {list(TRIMMING_RULES)}")
+    unknown = set(settings) - {"bounds", "k", "terms", "kind"}
+    if unknown:
+        raise UnknownNameError(f"unknown setting(s) {sorted(unknown)}; "
+                               "choose from ['bounds', 'k', 'terms', 'kind']")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # small problems: one thread is faster on a busy machine
+        return _sensitivity_rows(observational, experimental, covariate_sets, rules, n_boot,
+                                 seed, benchmark_boot, benchmark_seed, settings)
+
+
+def _sensitivity_rows(observational: pd.DataFrame, experimental: pd.DataFrame,
+                      covariate_sets: dict[str, tuple[str, ...]], rules: Sequence[str],
+                      n_boot: int, seed: int, benchmark_boot: int, benchmark_seed: int,
+                      settings: dict[str, Any]) -> pd.DataFrame:
+    from sklearn.base import clone
+
+    terms = settings.get("terms", "chapter")
     d = _treatment(observational["treat"].to_numpy())
+    controls = experimental[experimental["treat"] == 0]
     rows = []
     for label, covariates in covariate_sets.items():
-        model = clone(learners("linear")[1]).fit(design_matrix(observational, covariates), d)
-        e_obs = model.predict_proba(design_matrix(observational, covariates))[:, 1]
-        e_exp = model.predict_proba(design_matrix(experimental, covariates))[:, 1]
+        model = clone(learners("linear")[1]).fit(
+            design_matrix(observational, covariates, terms), d)
+        e_obs = model.predict_proba(design_matrix(observational, covariates, terms))[:, 1]
+        e_exp = model.predict_proba(design_matrix(controls, covariates, terms))[:, 1]
         for rule in rules:
-            low, high = trimming_bounds(e_obs, d, rule)
-            sample = observational[(e_obs >= low) & (e_obs <= high)].reset_index(drop=True)
-            bench = experimental[(e_exp >= low) & (e_exp <= high)]
+            keep = trimming_mask(e_obs, d, rule)
+            bounds = trimming_bounds(e_obs, d, rule)
+            sample = observational[keep].reset_index(drop=True)
+            kept_controls = controls[(e_exp >= bounds[0]) & (e_exp <= bounds[1])]
+            bench = pd.concat([sample[sample["treat"] == 1].drop(columns="sample",
+                                                                 errors="ignore"),
+                               kept_controls.drop(columns="sample", errors="ignore")],
+                              ignore_index=True)
             draws = bootstrap_difference_in_means(bench["re78"], bench["treat"], benchmark_boot,
                                                   benchmark_seed)
             truth = percentile_interval(draws, difference_in_means(bench["re78"], bench["treat"]))
             row: dict[str, Any] = {"covariates": label, "trimming": rule,
                                    "treated": int(sample["treat"].sum()),
                                    "comparison": int((1 - sample["treat"]).sum()),
+                                   "experimental controls": len(kept_controls),
                                    "benchmark": truth.estimate, "benchmark low": truth.low,
                                    "benchmark high": truth.high}
-            row.update(att_estimates(sample, covariates))
+            row.update(att_estimates(sample, covariates, **settings))
             if n_boot:
-                boot = bootstrap_estimates(sample, covariates, n_boot=n_boot, seed=seed)
-                for column in boot:
+                boot = joint_bootstrap(sample, bench, covariates, n_boot=n_boot, seed=seed,
+                                       **settings)
+                for column in _ESTIMATORS:
                     low, high = boot[column].quantile([0.025, 0.975])
                     row[f"{column} low"], row[f"{column} high"] = low, high
+                    bias = boot[column] - boot["experiment"]
+                    row[f"{column} bias"] = row[column] - truth.estimate
+                    low, high = bias.quantile([0.025, 0.975])
+                    row[f"{column} bias low"], row[f"{column} bias high"] = low, high
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -32,12 +32,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from causalcourse.discovery import (
+    check_experiments,
     from_causallearn,
     interventional_bic_search,
     interventional_essential_graph,
@@ -64,23 +66,40 @@ def _check_inputs(data: np.ndarray, names: Sequence[str], regime: Sequence[objec
                   targets: Mapping[object, Iterable[str]] | None) -> tuple[np.ndarray, list[str],
                                                                         np.ndarray, list[object],
                                                                         dict[object, list[str]]]:
-    array = np.asarray(data, dtype=float)
-    names = list(names)
-    labels = np.asarray(regime, dtype=object)
-    if array.ndim != 2 or array.shape[1] != len(names):
-        raise CourseError(f"data must be samples x {len(names)} variables, got shape {array.shape}")
-    if len(set(names)) != len(names):
-        raise CourseError(f"variable names must be distinct, got {names}")
-    if len(labels) != len(array):
-        raise CourseError(f"regime has {len(labels)} labels for {len(array)} samples")
-    if not np.all(np.isfinite(array)):
-        raise CourseError("data holds a non-finite value (NaN or infinity)")
-    order = list(dict.fromkeys(labels.tolist()))
-    known = {} if targets is None else {r: list(ts) for r, ts in targets.items()}
-    check_known(list(known), order, what="experiment", where="the regime labels")
-    for r, ts in known.items():
-        check_known(ts, names, what=f"target of experiment {r!r}", where="the variables")
-    return array, names, labels, order, known
+    return check_experiments(data, names, regime, targets)
+
+
+def _check_number(value: object, what: str, low: float = 0.0, high: float = np.inf) -> float:
+    """``value`` as a float strictly between ``low`` and ``high``, or a CourseError naming it."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not low < float(value) < high:
+        limits = f"strictly between {low:g} and {high:g}" if high < np.inf else f"above {low:g}"
+        raise CourseError(f"{what} must be a number {limits}, got {value!r}")
+    return float(value)
+
+
+def _check_count(value: object, what: str, minimum: int = 0) -> int:
+    """``value`` as an int >= ``minimum``, or a CourseError naming it."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < minimum:
+        raise CourseError(f"{what} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_target_lists(targets: object, names: Sequence[str]) -> dict[str, list[str]]:
+    """``targets`` as ``{experiment: [molecules]}``: a mapping of lists of known molecules."""
+    if targets is None:
+        return {}
+    if not isinstance(targets, Mapping):
+        raise CourseError("targets must map each condition to its list of targets, e.g. "
+                          f"{{'U0126': ['Mek']}}, got {type(targets).__name__}")
+    out = {}
+    for r, ts in targets.items():
+        if isinstance(ts, str) or not isinstance(ts, Iterable):
+            raise CourseError(f"the targets of condition {r!r} must be a list of molecules, "
+                              f"e.g. [{ts!r}], not {ts!r}")
+        out[str(r)] = list(ts)
+        check_known(out[str(r)], names, what="target",
+                    where=f"the variables (it is listed for condition {r!r})")
+    return out
 
 
 def _to_digraph(adjacency: np.ndarray, names: Sequence[str]) -> nx.DiGraph:
@@ -115,12 +134,7 @@ def gies_search(data: np.ndarray, names: Sequence[str], regime: Sequence[object]
     from gies.scores.gauss_int_l0_pen import GaussIntL0Pen
 
     array, names, labels, order, known = _check_inputs(data, names, regime, targets)
-    if not penalty > 0:
-        raise CourseError(f"penalty must be positive, got {penalty!r}")
-    never_free = [n for n in names if all(n in known.get(r, ()) for r in order)]
-    if never_free:
-        raise CourseError(f"every experiment intervenes on {never_free}: their mechanisms cannot "
-                          "be scored (add observational samples or drop the target)")
+    penalty = _check_number(penalty, "penalty")
     blocks = [array[labels == r] for r in order]
     small = [r for r, b in zip(order, blocks, strict=True) if len(b) < 2]
     if small:
@@ -139,15 +153,31 @@ class JCIResult:
     ``graph`` holds the system variables only (undirected edges as both arcs);
     ``targets[r]`` lists the variables that experiment ``r``'s context variable
     points to; ``full`` is the whole learned graph, context variables included.
+
+    Example
+    -------
+    >>> JCIResult(nx.DiGraph([("X", "Y")]), {"drug": ["X"]}, nx.DiGraph()).targets
+    {'drug': ['X']}
     """
 
     graph: nx.DiGraph
     targets: dict[object, list[str]]
     full: nx.DiGraph
 
+    def __post_init__(self) -> None:
+        for field, value in (("graph", self.graph), ("full", self.full)):
+            if not isinstance(value, nx.DiGraph):
+                raise CourseError(f"JCIResult.{field} must be a networkx DiGraph, "
+                                  f"got {type(value).__name__}")
+        if not isinstance(self.targets, Mapping):
+            raise CourseError("JCIResult.targets must map each experiment to its learned "
+                              f"targets, got {type(self.targets).__name__}")
+
 
 def jci_pc(data: np.ndarray, names: Sequence[str], regime: Sequence[object],
-           alpha: float = 0.01, observational: object | None = None) -> JCIResult:
+           alpha: float = 0.01, observational: object | None = None,
+           allowed_targets: Mapping[object, Iterable[str]] | None = None,
+           collider_rule: str = "sepset") -> JCIResult:
     """Joint Causal Inference with causal-learn's PC (Fisher z): the targets are learned, not given.
 
     One 0/1 context variable per experiment other than ``observational`` (default:
@@ -155,7 +185,16 @@ def jci_pc(data: np.ndarray, names: Sequence[str], regime: Sequence[object],
     the context variables in an earlier tier, so no molecule may cause a context
     (JCI assumption 1); PC then learns which molecules each context affects, and the
     Meek rules carry those orientations into the system. Fisher z treats the 0/1
-    indicators as Gaussian: a linear test of mean shifts.
+    indicators as Gaussian: a linear test of mean shifts. With ``allowed_targets``
+    the context of experiment ``r`` may only point to ``allowed_targets[r]`` (an
+    experiment not named there to nothing): the recorded targets as background
+    knowledge instead of learned ones. causal-learn removes such a forbidden
+    adjacency before testing, with an empty separating set, so the ``"sepset"`` rule
+    then reads every context -> target - neighbour triple as a collider; use
+    ``"maxp"`` with ``allowed_targets``. ``collider_rule`` is
+    how PC orients unshielded colliders: ``"sepset"`` (causal-learn's default, from
+    the separating sets found) or ``"maxp"`` (the conditioning set with the largest
+    p-value, re-tested for each triple; Ramsey 2016).
 
     Example
     -------
@@ -165,16 +204,24 @@ def jci_pc(data: np.ndarray, names: Sequence[str], regime: Sequence[object],
     >>> result = jci_pc(np.c_[x, y], ["X", "Y"], ["obs"] * 600 + ["drug"] * 600)
     >>> sorted(result.graph.edges), result.targets
     ([('X', 'Y')], {'drug': ['X']})
+    >>> jci_pc(np.c_[x, y], ["X", "Y"], ["obs"] * 600 + ["drug"] * 600,
+    ...        allowed_targets={"drug": ["Y"]}).targets   # the drug moves X, not Y
+    {'drug': []}
     """
     from causallearn.graph.GraphNode import GraphNode
     from causallearn.search.ConstraintBased.PC import pc
     from causallearn.utils.PCUtils.BackgroundKnowledge import BackgroundKnowledge
 
     array, names, labels, order, _ = _check_inputs(data, names, regime, None)
-    if not 0 < alpha < 1:
-        raise CourseError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
+    alpha = _check_number(alpha, "alpha", 0.0, 1.0)
+    rules = {"sepset": 0, "maxp": 1}
+    if not isinstance(collider_rule, str) or collider_rule not in rules:
+        raise CourseError(f"unknown collider_rule {collider_rule!r}; choose 'sepset' or 'maxp'")
     base = order[0] if observational is None else observational
     check_known([base], order, what="observational experiment", where="the regime labels")
+    allowed = None
+    if allowed_targets is not None:
+        allowed = _check_inputs(array, names, labels.tolist(), allowed_targets)[4]
     contexts = [r for r in order if r != base]
     if not contexts:
         raise CourseError("jci_pc needs at least two experiments (one besides the observational)")
@@ -189,8 +236,14 @@ def jci_pc(data: np.ndarray, names: Sequence[str], regime: Sequence[object],
         knowledge.add_node_to_tier(GraphNode(name), 0)
     for name in names:
         knowledge.add_node_to_tier(GraphNode(name), 1)
+    if allowed is not None:  # forbidden both ways (the tiers forbid the other): no adjacency
+        for r, c in zip(contexts, context_names, strict=True):
+            for name in names:
+                if name not in allowed.get(r, ()):
+                    knowledge.add_forbidden_by_node(GraphNode(c), GraphNode(name))
     found = pc(np.column_stack([array, indicators]), alpha, "fisherz", show_progress=False,
-               background_knowledge=knowledge, node_names=all_names)
+               uc_rule=rules[collider_rule], background_knowledge=knowledge,
+               node_names=all_names)
     full = from_causallearn(found.G, all_names)
     learned = {r: sorted(v for v in full.successors(c) if v in names and not full.has_edge(v, c))
                for r, c in zip(contexts, context_names, strict=True)}
@@ -205,9 +258,12 @@ def learn_from_conditions(cells: pd.DataFrame, method: str, names: Sequence[str]
 
     ``method`` is ``"gies"`` (:func:`gies_search`), ``"bic"`` (the chapter's greedy
     DAG search :func:`~causalcourse.discovery.interventional_bic_search`, reduced to
-    its interventional essential graph) or ``"jci-pc"`` (:func:`jci_pc`; it learns the
-    targets, so ``targets`` is not used). Experiments in ``targets`` that have no
-    cells in ``cells`` are ignored, so the same mapping serves a subset of conditions.
+    its interventional essential graph) or ``"jci-pc"`` (:func:`jci_pc` with the first
+    condition as the observational one; it learns the targets, so ``targets`` is not
+    used, and ``penalty`` is not either). ``alpha`` is JCI-PC's significance level.
+    Experiments in ``targets`` that have no cells in ``cells`` are ignored, so the
+    same mapping serves a subset of conditions; every target must still be one of
+    ``names``.
 
     Example
     -------
@@ -222,12 +278,16 @@ def learn_from_conditions(cells: pd.DataFrame, method: str, names: Sequence[str]
         raise CourseError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if not isinstance(cells, pd.DataFrame) or cells.empty:
         raise CourseError("cells must be a non-empty pandas DataFrame")
+    if isinstance(names, str):
+        raise CourseError(f"names must be a list of columns, not the string {names!r}")
     names = list(names)
     check_known(names + [condition], cells.columns, what="column", where="the cells")
+    penalty = _check_number(penalty, "penalty")
+    alpha = _check_number(alpha, "alpha", 0.0, 1.0)
+    given = _check_target_lists(targets, names)
     labels = cells[condition].astype(str).to_numpy()
     present = set(labels.tolist())
-    known: dict[object, list[str]] = {
-        str(r): list(ts) for r, ts in (targets or {}).items() if str(r) in present}
+    known: dict[object, list[str]] = {r: ts for r, ts in given.items() if r in present}
     data = cells[names].to_numpy(dtype=float)
     if method == "gies":
         return gies_search(data, names, labels, known, penalty)
@@ -255,8 +315,14 @@ def bootstrap_shd(learners: Mapping[str, Callable[[pd.DataFrame], nx.DiGraph]],
     >>> bootstrap_shd(learn, cells, nx.DiGraph([("X", "Y")]), n_boot=3)["GIES"].tolist()
     [0, 0, 0]
     """
-    if not learners:
-        raise CourseError("bootstrap_shd needs at least one learner")
+    if not isinstance(learners, Mapping) or not learners:
+        raise CourseError("bootstrap_shd needs at least one learner "
+                          "(a mapping of names to functions)")
+    not_callable = [name for name, learn in learners.items() if not callable(learn)]
+    if not_callable:
+        raise CourseError(f"learner(s) {not_callable} must be functions of a table of cells")
+    n_boot = _check_count(n_boot, "n_boot", 1)
+    seed = _check_count(seed, "seed")
     if not isinstance(truth, nx.DiGraph) or not nx.is_directed_acyclic_graph(truth):
         raise CourseError("truth must be a networkx DAG")
 
@@ -294,6 +360,7 @@ def consistent_extensions(graph: nx.DiGraph, max_undirected: int = 12) -> list[n
     """
     if not isinstance(graph, nx.DiGraph):
         raise CourseError("graph must be a networkx DiGraph (an undirected edge as both arcs)")
+    max_undirected = _check_count(max_undirected, "max_undirected")
     undirected = sorted({tuple(sorted((a, b))) for a, b in graph.edges if graph.has_edge(b, a)})
     if len(undirected) > max_undirected:
         raise CourseError(f"{len(undirected)} undirected edges: enumeration is limited to "
@@ -369,25 +436,52 @@ def _predict(values: np.ndarray, labels: np.ndarray, names: list[str],
 
 
 def _check_heldout(cells: pd.DataFrame, names: list[str], graphs: Mapping[str, nx.DiGraph],
-                   held_targets: Mapping[str, str], baseline: str, condition: str) -> None:
+                   held_targets: Mapping[str, str], targets: object, baseline: str,
+                   condition: str) -> tuple[np.ndarray, np.ndarray, dict[str, list[str]]]:
+    """Check the input of the held-out predictors; return values, labels and targets."""
     if not isinstance(cells, pd.DataFrame) or cells.empty:
         raise CourseError("cells must be a non-empty pandas DataFrame")
+    if len(set(names)) != len(names):
+        raise CourseError(f"the molecule names must be distinct, got {names}")
     check_known(names + [condition], cells.columns, what="column", where="the cells")
-    present = sorted(set(cells[condition].astype(str)))
+    try:
+        values = cells[names].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise CourseError(f"the columns {names} must be numeric") from None
+    bad = [n for n, ok in zip(names, np.isfinite(values).all(axis=0), strict=True) if not ok]
+    if bad:
+        raise CourseError(f"column(s) {bad} hold a non-finite value (NaN or infinity)")
+    labels = cells[condition].astype(str).to_numpy()
+    present = sorted(set(labels.tolist()))
     check_known([baseline], present, what="condition", where="the cells")
-    if (cells[condition].astype(str) == baseline).sum() < 2:
+    base = values[labels == baseline]
+    if len(base) < 2:
         raise CourseError(f"the baseline condition {baseline!r} needs at least two cells")
+    flat = [n for n, sd in zip(names, base.std(axis=0), strict=True) if not sd > 0]
+    if flat:
+        raise CourseError(f"molecule(s) {flat} are constant in the baseline cells: a shift in "
+                          "baseline standard deviations is undefined")
+    known = _check_target_lists(targets, names)
+    check_known(list(known), present, what="condition of targets", where="the cells")
     for held_out, graph in graphs.items():
         check_known([held_out], present, what="condition", where="the cells")
         if held_out == baseline:
             raise CourseError(f"the held-out experiment {held_out!r} cannot be the baseline")
-        check_known([held_targets[held_out]], names, what="target", where="the variables")
+        if not isinstance(graph, nx.DiGraph):
+            raise CourseError(f"the graph for {held_out!r} must be a networkx DiGraph "
+                              "(an undirected edge as both arcs)")
+        target = held_targets[held_out]
+        if not isinstance(target, str):
+            raise CourseError(f"the target of {held_out!r} must be one molecule name, "
+                              f"got {target!r}")
+        check_known([target], names, what="target", where="the variables")
+        check_known([target], graph.nodes, what="target", where=f"the graph for {held_out!r}")
         check_known(list(graph.nodes), names, what="graph node", where="the variables")
+    return values, labels, known
 
 
-def _known_targets(targets: Mapping[object, Iterable[str]] | None,
-                   held_out: str) -> dict[str, set[str]]:
-    return {str(r): set(ts) for r, ts in (targets or {}).items() if str(r) != held_out}
+def _known_targets(targets: Mapping[str, list[str]], held_out: str) -> dict[str, set[str]]:
+    return {r: set(ts) for r, ts in targets.items() if r != held_out}
 
 
 _COLUMNS = ["observed", "causal", "associational", "status"]
@@ -425,11 +519,13 @@ def predict_heldout(cells: pd.DataFrame, names: Sequence[str], graph: nx.DiGraph
     >>> out.round(1).to_dict("index")
     {'Y': {'observed': 0.9, 'causal': 0.9, 'associational': 0.9, 'status': 'descendant'}}
     """
+    if isinstance(names, str):
+        raise CourseError(f"names must be a list of molecules, not the string {names!r}")
     names = list(names)
-    _check_heldout(cells, names, {held_out: graph}, {held_out: target}, baseline, condition)
-    out = _predict(cells[names].to_numpy(dtype=float), cells[condition].astype(str).to_numpy(),
-                   names, consistent_extensions(graph), held_out, target,
-                   _known_targets(targets, held_out), baseline)
+    values, labels, known = _check_heldout(cells, names, {held_out: graph}, {held_out: target},
+                                           targets, baseline, condition)
+    out = _predict(values, labels, names, consistent_extensions(graph), held_out, target,
+                   _known_targets(known, held_out), baseline)
     return pd.DataFrame.from_dict(out, orient="index", columns=_COLUMNS)
 
 
@@ -457,23 +553,27 @@ def bootstrap_heldout(cells: pd.DataFrame, names: Sequence[str],
     >>> sorted(out["resample"].unique().tolist())
     [-1, 0, 1, 2, 3]
     """
+    if isinstance(names, str):
+        raise CourseError(f"names must be a list of molecules, not the string {names!r}")
     names = list(names)
+    if not isinstance(graphs, Mapping) or not graphs:
+        raise CourseError("bootstrap_heldout needs a mapping of at least one held-out "
+                          "experiment to its graph")
+    if not isinstance(held_targets, Mapping):
+        raise CourseError("held_targets must map each held-out experiment to its target")
     check_known(list(graphs), list(held_targets), what="held-out experiment",
                 where="held_targets")
-    if not graphs:
-        raise CourseError("bootstrap_heldout needs at least one held-out experiment")
-    if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 0:
-        raise CourseError(f"n_boot must be a whole number >= 0, got {n_boot!r}")
-    _check_heldout(cells, names, graphs, held_targets, baseline, condition)
-    values = cells[names].to_numpy(dtype=float)
-    labels = cells[condition].astype(str).to_numpy()
+    n_boot = _check_count(n_boot, "n_boot")
+    seed = _check_count(seed, "seed")
+    values, labels, known = _check_heldout(cells, names, graphs, held_targets, targets,
+                                           baseline, condition)
     members = {e: consistent_extensions(g) for e, g in graphs.items()}
     rng = np.random.default_rng(seed)
     rows = []
-    for resample in range(-1, int(n_boot)):
+    for resample in range(-1, n_boot):
         pick = np.arange(len(labels)) if resample < 0 else bootstrap_indices(labels, rng)
         for e in graphs:
             out = _predict(values[pick], labels[pick], names, members[e], e, held_targets[e],
-                           _known_targets(targets, e), baseline)
+                           _known_targets(known, e), baseline)
             rows += [(e, m, *v, resample) for m, v in out.items()]
     return pd.DataFrame(rows, columns=["experiment", "molecule", *_COLUMNS, "resample"])

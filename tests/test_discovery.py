@@ -123,7 +123,7 @@ def test_interventional_search_orients_with_targets() -> None:
 
 
 def test_hill_climb_breaks_near_ties_in_a_fixed_order() -> None:
-    from causalcourse.discovery import _hill_climb
+    from causalcourse.discovery.search import _hill_climb
 
     # every first parent gains 1 (plus last-digit noise): all adds tie, so the order decides
     for seed in range(8):

@@ -21,6 +21,7 @@ import pytest
 import torch
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 
 from causalcourse import bandits, counterfactuals as cf, data, graphs, identification as ident, imageworld as iw
 from causalcourse import rl, scm as scm_mod, set_seed
@@ -29,8 +30,10 @@ from causalcourse.discovery import compare, equivalence, independence, pairs, sa
 from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
-from causalcourse import dsep, errors, uncertainty as unc
+from causalcourse import dsep, errors, estimation as est, uncertainty as unc
+from causalcourse import interventional as iv
 from causalcourse.design import order_mcmc as om
+from causalcourse import ladder_model as lm
 
 R = np.random.default_rng(0)
 S = scm_mod.SCM({"X": ((), lambda u: u, scm_mod.normal()), "Y": (("X",), lambda x, u: x + u, scm_mod.normal())})
@@ -40,6 +43,7 @@ EV = bge.Evidence.from_data(R.normal(size=(10, 2)))
 SM = posterior.StructureModel(("X", "Y"))
 SEM = sem.LinearSEM(("X", "Y"), np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
 ENV = rl.Switchboard(n_switches=2, targets=(0,))
+IVCELLS = pd.DataFrame({"X": np.arange(6.0), "Y": np.arange(6.0) % 4, "condition": ["base"] * 3 + ["drug"] * 3})
 BSCM = exact.BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.2, 0.6]})
 # Inputs shared by the rows of chapter 02's and chapter 09's modules.
 G_DS = graphs.dag([("X", "M"), ("M", "Y"), ("Z", "X"), ("Z", "Y")])
@@ -50,9 +54,15 @@ EV_OM = om.interventional_evidence(FRAME_OM, ["A", "B"])
 FS_OM = om.family_scores(EV_OM, ["A", "B"])
 CH_OM = om.order_mcmc(FS_OM, np.random.default_rng(0), n_chains=2, n_steps=40, thin=2, burn_in=0)
 GS_OM = om.sample_graphs(FS_OM, CH_OM, np.random.default_rng(0))
+# Inputs shared by the rows of chapter 15's module.
+LM_FMT = lm.RowFormat(("M", "X", "Y", "Z"))
+LM_G = lm.chapter_world().graph()
+LM_ROWS = [lm.training_rows(lm.chapter_world(), "A", 20, seed=0)]
 
 C = CourseError
 U = UnknownNameError
+LL = pd.DataFrame({"age": [25.0, 30.0, 40.0, 35.0], "treat": [1, 1, 0, 0], "re78": [1.0, 2.0, 3.0, 4.0]})
+OLS = sm.OLS(LL["re78"], LL[["age"]]).fit()
 
 # one row per public function or method: (name, bad call, error class, message pattern)
 CASES = [
@@ -249,6 +259,44 @@ CASES = [
      lambda: unc.stratified_bootstrap(len, pd.DataFrame({"y": [1.0]}), strata="cond"), U, "'cond'"),
     ("uncertainty.summarise", lambda: unc.summarise(pd.DataFrame()), C, "non-empty"),
     ("errors.check_known", lambda: errors.check_known(["Q"], ["X"]), U, "'Q'"),
+    # --- estimation
+    ("estimation.AIPWResult", lambda: est.AIPWResult(1.0, 0.5, np.zeros(2), np.zeros(2), np.full(2, 0.5)).interval(level=1.5), C, "level"),
+    ("estimation.aipw_scores", lambda: est.aipw_scores([1.0, np.nan, 3.0], [1, 0, 0], [1.0, 2.0, 3.0], [0.5] * 3), C, "non-finite"),
+    ("estimation.att_aipw", lambda: est.att_aipw([1.0, 2.0, 3.0], [1, 0, 0], [1.0, 2.0, 3.0], [1.0, 0.5, 0.5]), C, "strictly between 0 and 1"),
+    ("estimation.att_estimates", lambda: est.att_estimates(LL, ["age"], bounds=(0.7, 0.9)), C, "bounds"),
+    ("estimation.att_ipw", lambda: est.att_ipw([1.0, 2.0, 3.0], [1, 2, 0], [0.5] * 3), C, "only 0"),
+    ("estimation.att_matching", lambda: est.att_matching([1.0, 2.0, 3.0], [1, 0, 0], [0.5] * 3, k=3), C, "k must be"),
+    ("estimation.att_regression", lambda: est.att_regression([1.0, 2.0, 3.0], [1, 1, 1], [1.0, 2.0, 3.0]), C, "both treated"),
+    ("estimation.bootstrap_difference_in_means", lambda: est.bootstrap_difference_in_means([1.0, 2.0], [1, 0], n_boot=1), C, "n_boot"),
+    ("estimation.crossfit_nuisances", lambda: est.crossfit_nuisances(np.ones((3, 1)), [1.0, 2.0, 3.0], [1, 0, 0], None, None, [(np.array([0]), np.array([1]))]), C, "cover every row"),
+    ("estimation.design_matrix", lambda: est.design_matrix(LL, ["age", "wage"]), U, "'wage'"),
+    ("estimation.difference_in_means", lambda: est.difference_in_means([1.0, 2.0], [1, 0, 0]), C, "has 3 values"),
+    ("estimation.dml_att", lambda: est.dml_att(np.ones((3, 1)), [1.0, 2.0, 3.0], [1, 0, 0], None, None, [], bounds=(0.0, 0.99)), C, "folds is empty"),
+    ("estimation.evalue_mean_difference", lambda: est.evalue_mean_difference(1.0, 0.0), C, "positive standard deviation"),
+    ("estimation.fold_splits", lambda: est.fold_splits([1, 0, 0, 1], n_folds=1), C, "n_folds"),
+    ("estimation.group_partial_r2", lambda: est.group_partial_r2(OLS, ["c"]), U, "'c'"),
+    ("estimation.joint_bootstrap", lambda: est.joint_bootstrap(LL.iloc[1:], LL, ["age"], n_boot=2), C, "same treated rows"),
+    ("estimation.learners", lambda: est.learners("svm"), U, "unknown learner kind 'svm'"),
+    ("estimation.paired_score_bootstrap", lambda: est.paired_score_bootstrap([1.0, 2.0], [1.0, 2.0], [1, 0], [], n_boot=10), C, "control_y is empty"),
+    ("estimation.plot_forest", lambda: est.plot_forest(pd.DataFrame({"estimate": [1.0]}), unc.Interval(1.0, 0.0, 2.0)), U, "'low'"),
+    ("estimation.plot_overlap", lambda: est.plot_overlap([0.5, 1.2], [1, 0]), C, "strictly between 0 and 1"),
+    ("estimation.plot_sensitivity_contour", lambda: est.plot_sensitivity_contour(1.0, -1.0, 10), C, "se > 0"),
+    ("estimation.score_bootstrap", lambda: est.score_bootstrap([1.0, 2.0], [1, 0], n_boot=1), C, "n_boot"),
+    ("estimation.sensitivity_table", lambda: est.sensitivity_table(LL, LL, rules=["nowhere"]), U, "'nowhere'"),
+    ("estimation.standardized_differences", lambda: est.standardized_differences(LL, ["wage"]), U, "'wage'"),
+    ("estimation.trimming_bounds", lambda: est.trimming_bounds([0.5, 0.5], [1, 0], "tight"), U, "unknown trimming rule 'tight'"),
+    ("estimation.trimming_mask", lambda: est.trimming_mask([0.5, 0.5], [1, 0, 0]), C, "has 3 values"),
+    # --- interventional
+    ("discovery.check_experiments", lambda: search.check_experiments(np.zeros((2, 2)), ["X", "Y"], [0, 1], {1: "X"}), C, r"e.g. \['X'\], not 'X'"),
+    ("interventional.JCIResult", lambda: iv.JCIResult([("X", "Y")], {}, nx.DiGraph()), C, "JCIResult.graph must be a networkx DiGraph"),
+    ("interventional.gies_search", lambda: iv.gies_search(np.zeros((4, 2)), ["X", "Y"], [0, 0, 1, 1], {1: ["Q"]}), U, "'Q'"),
+    ("interventional.jci_pc", lambda: iv.jci_pc(np.zeros((4, 2)), ["X", "Y"], [0, 0, 1, 1], alpha=1.5), C, "alpha must be a number strictly between 0 and 1, got 1.5"),
+    ("interventional.learn_from_conditions", lambda: iv.learn_from_conditions(IVCELLS, "bic", ["X", "Y"], penalty=0), C, "penalty must be a number above 0, got 0"),
+    ("interventional.bootstrap_shd", lambda: iv.bootstrap_shd({"g": lambda d: nx.DiGraph()}, IVCELLS, nx.DiGraph([("X", "Y")]), seed="a"), C, "seed must be a whole number >= 0, got 'a'"),
+    ("interventional.consistent_extensions", lambda: iv.consistent_extensions(nx.DiGraph([("X", "Y"), ("Y", "Z"), ("Z", "X")])), C, "not an essential graph"),
+    ("interventional.predict_heldout", lambda: iv.predict_heldout(IVCELLS, ["X", "Y"], nx.DiGraph([("Y", "X")]), "drug", "Q", baseline="base"), U, "target 'Q' is not in the variables"),
+    ("interventional.bootstrap_heldout", lambda: iv.bootstrap_heldout(IVCELLS, ["X", "Y"], {"drug": nx.DiGraph([("X", "Y")])}, {"drug": "X"}, baseline="base", seed="a"), C, "seed must be a whole number >= 0, got 'a'"),
+
     # --- dsep (chapter 02), design.order_mcmc (chapter 09)
     ("dsep.blocking_node", lambda: dsep.blocking_node(G_DS, ["X", "Q"]), U, "node 'Q' is"),
     ("dsep.check_adjustment_set",
@@ -309,6 +357,29 @@ CASES = [
      lambda: om.expected_information_gain(GS_OM, EV_OM, {"x": om.Experiment(("Q",), np.zeros(3))}, np.random.default_rng(0)), C, 'values must have'),
     ("order_mcmc.realised_information_gain",
      lambda: om.realised_information_gain(GS_OM, EV_OM, np.zeros((3, 5))), C, 'data must have'),
+    ("llm.OpenAICompatibleAnswerer.models",
+     lambda: client.OpenAICompatibleAnswerer("http://127.0.0.1:9/v1", model="m", timeout=2).models(), client.LLMError, "127.0.0.1:9/v1/models"),
+    # --- ladder_model (chapter 15)
+    ("ladder_model.World", lambda: lm.World(lm.chapter_world().truth, ("X", "Q")), U, "'Q'"),
+    ("ladder_model.chapter_world", lambda: lm.chapter_world(columns=("M", "X", "Q")), U, "'Q'"),
+    ("ladder_model.interventional_probability",
+     lambda: lm.interventional_probability(lm.chapter_world().truth, {"Q": 1}), U, "'Q'"),
+    ("ladder_model.counterfactual_probability",
+     lambda: lm.counterfactual_probability(lm.chapter_world().truth, {"Y": 1}, {"X": 1}, {}), C, "needs an intervention"),
+    ("ladder_model.training_rows", lambda: lm.training_rows(lm.chapter_world(), "D", 10, seed=0), C, "regime 'D'"),
+    ("ladder_model.RowFormat", lambda: lm.RowFormat(("X", "X")), C, "distinct"),
+    ("ladder_model.causal_mask", lambda: lm.causal_mask(("X", "Y")), C, "RowFormat"),
+    ("ladder_model.graph_mask", lambda: lm.graph_mask(LM_G, LM_FMT, do=["W"]), U, "'W'"),
+    ("ladder_model.parents_only", lambda: lm.parents_only(nx.DiGraph([("X", "M")]), LM_FMT), U, "'Y'"),
+    ("ladder_model.LadderTransformer", lambda: lm.LadderTransformer(LM_FMT, [None, None], seeds=[0]), C, "one seed per member"),
+    ("ladder_model.fit", lambda: lm.fit(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), LM_ROWS, steps=0), C, "steps"),
+    ("ladder_model.best_loss", lambda: lm.best_loss(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), LM_ROWS * 2), C, "one table of rows per member"),
+    ("ladder_model.probe", lambda: lm.probe(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), {"Y": 2}), C, "0 or 1"),
+    ("ladder_model.probe_counterfactual",
+     lambda: lm.probe_counterfactual(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), {"Y": 1}, {"X": 1}, {"X": 0}), C, "paired rows"),
+    ("ladder_model.learned_scm", lambda: lm.learned_scm(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), 0), C, "no graph"),
+    ("ladder_model.chat_messages", lambda: lm.chat_messages(lm.chapter_world(), " "), C, "non-empty string"),
+    ("ladder_model.parse_probability", lambda: lm.parse_probability("about a half"), C, "no 'Answer"),
 ]
 
 
@@ -341,6 +412,7 @@ MODULES = {
     "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
     "errors": "causalcourse.errors", "order_mcmc": "causalcourse.design.order_mcmc",
+    "ladder_model": "causalcourse.ladder_model",
 }
 
 

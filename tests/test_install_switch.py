@@ -7,6 +7,7 @@ command must be exactly the plain install.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,8 +23,12 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def pip_lines(*variables: str, target: str = "install", word: str = "requirements.lock") -> list[str]:
+    # Under `make test TORCH_CPU=0` (as in CI) the outer make passes its command-line variables
+    # to every make below it through MAKEFLAGS: drop them so only `variables` decide.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TORCH_CPU", "UNAME_S")}
     result = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), target, *variables],
-                            capture_output=True, text=True, timeout=60, check=True)
+                            capture_output=True, text=True, timeout=60, check=True, env=env)
     return [line.strip().rstrip("\\").strip() for line in result.stdout.splitlines()
             if "pip" in line and word in line]
 

@@ -204,3 +204,96 @@ def test_bootstrap_heldout_shapes_and_checks() -> None:
         bootstrap_heldout(cells, NAMES, {"doY": TRUTH}, {}, baseline="obs")
     with pytest.raises(CourseError, match="n_boot"):
         bootstrap_heldout(cells, NAMES, {"doY": TRUTH}, {"doY": "Y"}, baseline="obs", n_boot=-1)
+
+
+def test_searches_refuse_bad_input_before_computing() -> None:
+    cells = chain_cells(60)
+    data, labels = cells[NAMES].to_numpy(), cells["condition"].to_numpy()
+    nan = data.copy()
+    nan[3, 1] = np.nan
+    with pytest.raises(CourseError, match=r"non-finite.*\['Y'\]"):
+        interventional_bic_search(nan, NAMES, labels, TARGETS)
+    with pytest.raises(CourseError, match=r"every experiment intervenes on \['Y'\]"):
+        interventional_bic_search(data, NAMES, labels, {"obs": ["Y"], "doY": ["Y"]})
+    with pytest.raises(CourseError, match=r"list of variables, e.g. \['Y'\], not 'Y'"):
+        interventional_bic_search(data, NAMES, labels, {"doY": "Y"})
+    with pytest.raises(CourseError, match="must map each experiment"):
+        interventional_bic_search(data, NAMES, labels, ["Y"])  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="'nope'"):
+        interventional_bic_search(data, NAMES, labels, {"nope": ["Y"]})
+    with pytest.raises(CourseError, match="penalty.*'a'"):
+        interventional_bic_search(data, NAMES, labels, TARGETS, penalty="a")  # type: ignore
+    with pytest.raises(CourseError, match="distinct"):
+        interventional_bic_search(data, ["X", "X", "Z"], labels)
+    with pytest.raises(CourseError, match="numeric"):
+        interventional_bic_search([["a", "b", "c"]], NAMES, [0])
+    with pytest.raises(CourseError, match="penalty.*'a'"):
+        gies_search(data, NAMES, labels, TARGETS, penalty="a")  # type: ignore[arg-type]
+    with pytest.raises(CourseError, match="not 'Y'"):
+        gies_search(data, NAMES, labels, {"doY": "Y"})
+    with pytest.raises(CourseError, match="alpha.*'a'"):
+        jci_pc(data, NAMES, labels, alpha="a")  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="'Q'"):
+        jci_pc(data, NAMES, labels, allowed_targets={"doY": ["Q"]})
+    with pytest.raises(CourseError, match="collider_rule 'fast'"):
+        jci_pc(data, NAMES, labels, collider_rule="fast")
+    for penalty in (0, -1.0):
+        with pytest.raises(CourseError, match="penalty"):
+            learn_from_conditions(cells, "bic", NAMES, TARGETS, penalty=penalty)
+    with pytest.raises(CourseError, match="alpha"):
+        learn_from_conditions(cells, "jci-pc", NAMES, alpha=0)
+    for method in ("bic", "gies"):
+        with pytest.raises(UnknownNameError, match="'Q'"):
+            learn_from_conditions(cells, method, NAMES, {"doY": ["Q"]})
+        with pytest.raises(CourseError, match="not 'Y'"):
+            learn_from_conditions(cells, method, NAMES, {"doY": "Y"})
+    with pytest.raises(CourseError, match="seed.*'a'"):
+        bootstrap_shd({"g": lambda d: TRUTH}, cells, TRUTH, n_boot=2, seed="a")  # type: ignore
+    with pytest.raises(CourseError, match=r"\['g'\] must be functions"):
+        bootstrap_shd({"g": 3}, cells, TRUTH, n_boot=2)  # type: ignore[dict-item]
+    with pytest.raises(CourseError, match="max_undirected"):
+        consistent_extensions(TRUTH, max_undirected=-1)
+
+
+def test_jci_pc_with_the_recorded_targets_as_background_knowledge() -> None:
+    cells = chain_cells(600, seed=1)
+    data, labels = cells[NAMES].to_numpy(), cells["condition"]
+    right = jci_pc(data, NAMES, labels, allowed_targets=TARGETS, collider_rule="maxp")
+    assert right.targets == {"doY": ["Y"]} and sorted(right.graph.edges) == [("X", "Y"), ("Y", "Z")]
+    # causal-learn drops the forbidden context - Z adjacency with an empty separating set,
+    # so the separating-set rule reads context -> Y <- Z as a collider; maxP re-tests it
+    artefact = jci_pc(data, NAMES, labels, allowed_targets=TARGETS)
+    assert sorted(artefact.graph.edges) == [("X", "Y"), ("Z", "Y")]
+    wrong = jci_pc(data, NAMES, labels, allowed_targets={"doY": ["X"]})
+    assert wrong.targets["doY"] in ([], ["X"])  # the context may not touch Y or Z
+    assert not any(wrong.full.has_edge("context[doY]", v) for v in ("Y", "Z"))
+
+
+def test_predict_heldout_refuses_bad_input_before_computing() -> None:
+    cells = chain_cells(100)
+    with pytest.raises(UnknownNameError, match="'Y' is not in the graph"):
+        predict_heldout(cells, NAMES, nx.DiGraph([("X", "Z")]), "doY", "Y", baseline="obs")
+    nan = cells.copy()
+    nan.loc[5, "Z"] = np.nan
+    with pytest.raises(CourseError, match=r"\['Z'\] hold a non-finite"):
+        predict_heldout(nan, NAMES, TRUTH, "doY", "Y", baseline="obs")
+    flat = cells.assign(X=np.where(cells["condition"] == "obs", 1.0, cells["X"]))
+    with pytest.raises(CourseError, match=r"\['X'\] are constant in the baseline"):
+        predict_heldout(flat, NAMES, TRUTH, "doY", "Y", baseline="obs")
+    with pytest.raises(UnknownNameError, match="'Q'"):
+        predict_heldout(cells, NAMES, TRUTH, "doY", "Y", {"obs": ["Q"]}, baseline="obs")
+    with pytest.raises(UnknownNameError, match="'nope'"):
+        predict_heldout(cells, NAMES, TRUTH, "doY", "Y", {"nope": ["X"]}, baseline="obs")
+    with pytest.raises(CourseError, match=r"e.g. \['Y'\], not 'Y'"):
+        predict_heldout(cells, NAMES, TRUTH, "doY", "Y", {"doY": "Y"}, baseline="obs")
+    with pytest.raises(CourseError, match="DiGraph"):
+        predict_heldout(cells, NAMES, [("X", "Y")], "doY", "Y", baseline="obs")  # type: ignore
+    with pytest.raises(CourseError, match="seed.*'a'"):
+        bootstrap_heldout(cells, NAMES, {"doY": TRUTH}, {"doY": "Y"}, baseline="obs",
+                          n_boot=2, seed="a")  # type: ignore[arg-type]
+    with pytest.raises(CourseError, match="one molecule name"):
+        bootstrap_heldout(cells, NAMES, {"doY": TRUTH}, {"doY": ["Y"]},  # type: ignore
+                          baseline="obs", n_boot=2)
+    with pytest.raises(CourseError, match="n_boot.*'a'"):
+        bootstrap_heldout(cells, NAMES, {"doY": TRUTH}, {"doY": "Y"}, baseline="obs",
+                          n_boot="a")  # type: ignore[arg-type]

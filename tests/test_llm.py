@@ -234,6 +234,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        _Handler.seen_auth.append(self.headers.get("Authorization"))
+        if self.path == "/v1/models":
+            self._send(200, json.dumps({"object": "list", "data": [
+                {"id": "llama3.2", "object": "model"}, {"id": "qwen2.5:0.5b", "object": "model"}]}).encode())
+        elif self.path == "/junk/v1/models":
+            self._send(200, b"<html>not a list</html>")
+        else:
+            self._send(404, b"no such page")
+
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _Handler.seen_auth.append(self.headers.get("Authorization"))
@@ -320,6 +330,19 @@ def test_failures_are_recorded_not_raised(server, key, questions, mode, message)
     if mode != "waffle":
         with pytest.raises(LLMError, match=message):
             _client(server, mode).chat([{"role": "user", "content": "hi"}])
+
+
+def test_models_lists_what_the_server_offers(server, key) -> None:
+    client = _client(server, "yes")
+    assert client.models() == ["llama3.2", "qwen2.5:0.5b"]
+    assert _Handler.seen_auth[-1] == f"Bearer {KEY}"
+    junk = OpenAICompatibleAnswerer(server.replace("/v1", "/junk/v1"), model="x", timeout=5)
+    with pytest.raises(LLMError, match="no list of models"):
+        junk.models()
+    with pytest.raises(LLMError, match="HTTP 404"):
+        OpenAICompatibleAnswerer(server.replace("/v1", "/nothing/v1"), model="x", timeout=5).models()
+    with pytest.raises(LLMError, match="127.0.0.1:9"):
+        OpenAICompatibleAnswerer("http://127.0.0.1:9/v1", model="x", timeout=1).models()
 
 
 def test_slow_server_times_out_fast(server, key, questions) -> None:

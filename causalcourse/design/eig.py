@@ -109,27 +109,25 @@ def expected_information_gain(
     masks = all_parent_masks(d)
     log_prior = model.log_prior()
     onehot = None if query is None else np.eye(int(query.max()) + 1)[query]
-    gains = []
-    for t in target_index:
-        y = simulate_linear(weights, intercepts, sds, noise, t, set_to)
-        keep = np.ones(d, dtype=bool) if t is None else np.arange(d) != t
-        ev = Evidence(
-            evidence.count + n * keep,
-            evidence.total + keep[:, None] * y.sum(axis=1)[:, None, :],
-            evidence.cross + keep[:, None, None] * np.einsum("msa,msb->mab", y, y)[:, None],
-        )
-        joint = dag_scores(ev, masks, alpha_mu, alpha_w) + log_prior
-        new = joint - logsumexp(joint, axis=1, keepdims=True)
-        if onehot is None:
-            ok = np.isfinite(
-                new
-            )  # graphs ruled out by the prior have probability 0 before and after
-            kl = (np.exp(new) * np.where(ok, new - np.where(ok, post.log_prob, 0.0), 0.0)).sum(
-                axis=1
-            )
-        else:
-            q_new, q_old = np.exp(new) @ onehot, post.probs @ onehot
-            with np.errstate(divide="ignore", invalid="ignore"):
-                kl = np.where(q_new > 0, q_new * (np.log(q_new) - np.log(q_old)), 0.0).sum(axis=1)
-        gains.append(np.maximum(kl, 0.0))  # exact KLs are >= 0; clip rounding error
-    return np.array(gains) if per_draw else np.array(gains).mean(axis=1)
+    # the outcomes of every target, scored in one batch: (targets, draws, ...)
+    y = np.stack(
+        [simulate_linear(weights, intercepts, sds, noise, t, set_to) for t in target_index]
+    )
+    keep = np.array([np.arange(d) != (-1 if t is None else t) for t in target_index])  # (T, d)
+    ev = Evidence(
+        evidence.count + n * keep[:, None, :],
+        evidence.total + keep[:, None, :, None] * y.sum(axis=2)[:, :, None, :],
+        evidence.cross
+        + keep[:, None, :, None, None] * np.einsum("tmsa,tmsb->tmab", y, y)[:, :, None],
+    )
+    joint = dag_scores(ev, masks, alpha_mu, alpha_w) + log_prior  # (T, draws, K)
+    new = joint - logsumexp(joint, axis=-1, keepdims=True)
+    if onehot is None:
+        ok = np.isfinite(new)  # graphs ruled out by the prior have probability 0 before and after
+        kl = (np.exp(new) * np.where(ok, new - np.where(ok, post.log_prob, 0.0), 0.0)).sum(axis=-1)
+    else:
+        q_new, q_old = np.exp(new) @ onehot, post.probs @ onehot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kl = np.where(q_new > 0, q_new * (np.log(q_new) - np.log(q_old)), 0.0).sum(axis=-1)
+    gains = np.maximum(kl, 0.0)  # exact KLs are >= 0; clip rounding error
+    return gains if per_draw else gains.mean(axis=1)

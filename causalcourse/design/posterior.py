@@ -274,7 +274,7 @@ class StructureModel:
 
 def _wishart(rng: np.random.Generator, df: float, scale: np.ndarray, size: int) -> np.ndarray:
     """``size`` draws from Wishart(df, scale), shape (size, p, p), by scipy.stats.wishart."""
-    draws = wishart(df=df, scale=scale).rvs(size=size, random_state=rng)
+    draws = wishart.rvs(df=df, scale=scale, size=size, random_state=rng)  # unfrozen: faster
     return np.asarray(draws, dtype=float).reshape(size, *scale.shape)
 
 

@@ -4,8 +4,8 @@
   (:func:`compare_graphs`, :func:`shd`, :func:`score_table`, :func:`draw_comparison`; the
   conventions of the scores are in that module's docstring);
 - :mod:`~causalcourse.discovery.search` — causal-learn's output as graphs
-  (:func:`from_causallearn`) and a greedy BIC search that knows the experiments
-  (:func:`interventional_bic_search`);
+  (:func:`from_causallearn`), a greedy BIC search that knows the experiments
+  (:func:`interventional_bic_search`) and the checks of its input (:func:`check_experiments`);
 - :mod:`~causalcourse.discovery.equivalence` — which arrows data and experiments determine
   (:func:`interventional_essential_graph`);
 - :mod:`~causalcourse.discovery.independence` — a fast partial-correlation test;
@@ -38,7 +38,11 @@ from causalcourse.discovery.pairs import (
     weighted_accuracy,
 )
 from causalcourse.discovery.sachs import sachs_consensus_graph, sachs_targets
-from causalcourse.discovery.search import from_causallearn, interventional_bic_search
+from causalcourse.discovery.search import (
+    check_experiments,
+    from_causallearn,
+    interventional_bic_search,
+)
 
 __all__ = [
     "GraphComparison",
@@ -46,6 +50,7 @@ __all__ = [
     "score_table",
     "shd",
     "from_causallearn",
+    "check_experiments",
     "interventional_bic_search",
     "interventional_essential_graph",
     "draw_comparison",

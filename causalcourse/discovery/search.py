@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from numbers import Real
 
 import networkx as nx
 import numpy as np
 
 from causalcourse.errors import CourseError, UnknownNameError
 
-__all__ = ["from_causallearn", "interventional_bic_search"]
+__all__ = ["check_experiments", "from_causallearn", "interventional_bic_search"]
 
 
 def from_causallearn(result: object, names: Sequence[str]) -> nx.DiGraph:
@@ -69,6 +70,85 @@ def from_causallearn(result: object, names: Sequence[str]) -> nx.DiGraph:
     for i, j in zip(*np.nonzero(b), strict=True):
         graph.add_edge(names[j], names[i])
     return graph
+
+
+def check_experiments(
+    data: object,
+    names: Sequence[str],
+    regime: Sequence[object],
+    targets: Mapping[object, Iterable[str]] | None = None,
+) -> tuple[np.ndarray, list[str], np.ndarray, list[object], dict[object, list[str]]]:
+    """Check samples, variable names, experiment labels and targets before a search.
+
+    Returns the data as a float array, the names as a list, the labels as an array,
+    the experiments in order of first appearance, and the targets as lists. Raises
+    :class:`~causalcourse.errors.CourseError` for non-numeric or non-finite data, a
+    shape that does not match the names, repeated names, a label count that does not
+    match the samples, targets given as a string (``"X"`` instead of ``["X"]``) or a
+    variable targeted by every experiment (its mechanism could not be scored), and
+    :class:`~causalcourse.errors.UnknownNameError` for a target or an experiment that
+    is not there.
+
+    Example
+    -------
+    >>> _, _, _, order, known = check_experiments(np.zeros((3, 2)), ["X", "Y"], [0, 0, 1],
+    ...                                           {1: ("X",)})
+    >>> order, known
+    ([0, 1], {1: ['X']})
+    >>> check_experiments(np.zeros((3, 2)), ["X", "Y"], [0, 0, 1], {1: "X"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    causalcourse.errors.CourseError: the targets of experiment 1 must be a list ... not 'X'
+    """
+    if isinstance(names, str):
+        raise CourseError(f"names must be a list of variable names, not the string {names!r}")
+    names = list(names)
+    if len(set(names)) != len(names):
+        raise CourseError(f"variable names must be distinct, got {names}")
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise CourseError("data must be a numeric samples x variables array") from None
+    if array.ndim != 2 or array.shape[1] != len(names) or len(array) == 0:
+        raise CourseError(f"data must be samples x {len(names)} variables, got shape {array.shape}")
+    labels_of = np.asarray(regime, dtype=object)
+    if labels_of.ndim != 1 or len(labels_of) != len(array):
+        raise CourseError(f"regime has {labels_of.size} labels for {len(array)} samples")
+    bad = [names[j] for j in np.flatnonzero(~np.isfinite(array).all(axis=0))]
+    if bad:
+        raise CourseError(f"data holds a non-finite value (NaN or infinity) in {bad}")
+    labels = list(dict.fromkeys(labels_of.tolist()))
+    if targets is None:
+        targets = {}
+    if not isinstance(targets, Mapping):
+        raise CourseError(
+            "targets must map each experiment to its list of targets, e.g. {'drug': ['X']}, "
+            f"got {type(targets).__name__}"
+        )
+    known: dict[object, list[str]] = {}
+    for r, ts in targets.items():
+        if r not in labels:
+            raise UnknownNameError(
+                f"targets name experiment {r!r}, which has no samples; experiments are {labels}"
+            )
+        if isinstance(ts, str) or not isinstance(ts, Iterable):
+            raise CourseError(
+                f"the targets of experiment {r!r} must be a list of variables, e.g. [{ts!r}], "
+                f"not {ts!r}"
+            )
+        known[r] = list(ts)
+        for node in known[r]:
+            if node not in names:
+                raise UnknownNameError(
+                    f"unknown target {node!r} of experiment {r!r}; variables are {names}"
+                )
+    always = [n for n in names if all(n in known.get(r, ()) for r in labels)]
+    if always:
+        raise CourseError(
+            f"every experiment intervenes on {always}: their mechanisms cannot be scored "
+            "(add observational samples or drop the target)"
+        )
+    return array, names, labels_of, labels, known
 
 
 def _local_bic(
@@ -164,27 +244,11 @@ def interventional_bic_search(
     >>> sorted(g.edges)
     [('X', 'Y')]
     """
-    data = np.asarray(data, dtype=float)
-    names = list(names)
-    labels_of = np.asarray(regime, dtype=object)
-    if data.ndim != 2 or data.shape[1] != len(names):
-        raise CourseError(f"data must be samples x {len(names)} variables, got shape {data.shape}")
-    if len(labels_of) != len(data):
-        raise CourseError(f"regime has {len(labels_of)} labels for {len(data)} samples")
-    if not penalty > 0:
-        raise CourseError(f"penalty must be positive, got {penalty!r}")
-    labels = list(dict.fromkeys(labels_of.tolist()))
-    targets = {} if targets is None else dict(targets)
-    for r, ts in targets.items():
-        if r not in labels:
-            raise UnknownNameError(
-                f"targets name experiment {r!r}, which has no samples; experiments are {labels}"
-            )
-        for node in ts:
-            if node not in names:
-                raise UnknownNameError(
-                    f"unknown target {node!r} of experiment {r!r}; variables are {names}"
-                )
+    data, names, labels_of, labels, targets = check_experiments(data, names, regime, targets)
+    if isinstance(penalty, bool) or not isinstance(penalty, Real) or not 0 < penalty < np.inf:
+        raise CourseError(f"penalty must be a positive finite number, got {penalty!r}")
+    if not isinstance(regime_intercepts, bool):
+        raise CourseError(f"regime_intercepts must be True or False, got {regime_intercepts!r}")
     stats = {}
     for r in labels:
         z = data[labels_of == r]

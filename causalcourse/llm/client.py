@@ -4,7 +4,9 @@ Base URL and model come from the arguments or ``CAUSALCOURSE_LLM_URL`` /
 ``CAUSALCOURSE_LLM_MODEL``; the API key only from ``CAUSALCOURSE_LLM_API_KEY``, read at each
 request and never stored, printed or put into an error message. Server failures (HTTP
 errors, malformed JSON, timeouts, refusals) raise :class:`LLMError` from :meth:`chat` and
-become recorded failures in :meth:`answer`, which never raises.
+become recorded failures in :meth:`answer`, which never raises. :meth:`models` lists the
+names a server offers (a local Ollama at ``http://localhost:11434/v1``, llama.cpp's
+``llama-server`` at ``http://localhost:8080/v1``).
 """
 
 from __future__ import annotations
@@ -205,41 +207,60 @@ class OpenAICompatibleAnswerer:
         key = os.environ.get(_KEY_ENV)
         return text.replace(key, "[key]") if key else text
 
-    def chat(self, messages: list[dict]) -> str:
-        """One chat-completions request; returns the reply text or raises :class:`LLMError`."""
-        body = json.dumps(
-            {"model": self.model, "messages": messages, "temperature": self.temperature}
-        ).encode()
+    def _fetch(self, url: str, body: bytes | None = None) -> bytes:
+        """One request (POST if ``body`` else GET); the raw reply or :class:`LLMError`."""
         headers = {"Content-Type": "application/json"}
         if os.environ.get(_KEY_ENV):
             headers["Authorization"] = "Bearer " + os.environ[_KEY_ENV]
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-        host = urllib.parse.urlsplit(self.url).hostname or ""
+        request = urllib.request.Request(
+            url, data=body, headers=headers, method="POST" if body is not None else "GET"
+        )
+        host = urllib.parse.urlsplit(url).hostname or ""
         # a model on this machine is reached directly, even when HTTP(S)_PROXY is set
         opener = (
             urllib.request.build_opener(urllib.request.ProxyHandler({}))
             if host in ("localhost", "127.0.0.1", "::1")
             else urllib.request.build_opener()
         )
-        error = None
+        error = ""
         try:
             with opener.open(request, timeout=self.timeout) as response:
-                raw = response.read()
+                return response.read()
         except urllib.error.HTTPError as http:
             detail = http.read(300).decode("utf-8", "replace") if http.fp else ""
-            error = f"HTTP {http.code} from {self.url}: {detail.strip()[:200]}"
+            error = f"HTTP {http.code} from {url}: {detail.strip()[:200]}"
         except TimeoutError:
-            error = f"no reply from {self.url} within {self.timeout:g} s"
-        except urllib.error.URLError as url:
-            reason = url.reason
+            error = f"no reply from {url} within {self.timeout:g} s"
+        except urllib.error.URLError as problem:
+            reason = problem.reason
             if isinstance(reason, (TimeoutError, socket.timeout)):
-                error = f"no reply from {self.url} within {self.timeout:g} s"
+                error = f"no reply from {url} within {self.timeout:g} s"
             else:
-                error = f"cannot reach {self.url}: {reason}"
+                error = f"cannot reach {url}: {reason}"
         except (ConnectionError, OSError) as conn:
-            error = f"connection to {self.url} failed: {type(conn).__name__}"
-        if error is not None:
-            raise LLMError(self._scrub(error))
+            error = f"connection to {url} failed: {type(conn).__name__}"
+        raise LLMError(self._scrub(error))
+
+    def models(self) -> list[str]:
+        """The model names the server offers (``GET <base URL>/models``), or :class:`LLMError`.
+
+        Ollama lists the models pulled with ``ollama pull``; llama.cpp's server lists the one
+        it loaded. Use one of the names as ``model`` (or ``CAUSALCOURSE_LLM_MODEL``).
+        """
+        url = self.url[: -len("/chat/completions")] + "/models"
+        raw = self._fetch(url)
+        try:
+            return [str(m["id"]) for m in json.loads(raw)["data"]]
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            message = f"reply from {url} has no list of models: {raw[:120]!r}"
+            raise LLMError(self._scrub(message)) from None
+
+    def chat(self, messages: list[dict]) -> str:
+        """One chat-completions request; returns the reply text or raises :class:`LLMError`."""
+        body = json.dumps(
+            {"model": self.model, "messages": messages, "temperature": self.temperature}
+        ).encode()
+        raw = self._fetch(self.url, body)
         try:
             reply = json.loads(raw)
             message = reply["choices"][0]["message"]
