@@ -433,7 +433,9 @@ def simulate_casino(
     ``"causal_ts"`` (:class:`CausalThompson`). Each round draws D and B in every casino and
     shows the policy the intuition as its context; the runs act in parallel. A policy with
     a ``learn_from_log`` method first receives ``n_observational`` logged rounds of drunk
-    play per run (gamblers following their intuition).
+    play per run (gamblers following their intuition). The policy gets its own random
+    stream, split off ``rng`` first, so policies run with equal seeds face the same
+    casinos, the same log and the same reward draws: their runs can be compared in pairs.
 
     Example
     -------
@@ -446,7 +448,9 @@ def simulate_casino(
     _check_count("n_runs", n_runs)
     _check_count("n_observational", n_observational, minimum=0)
     payout = _check_payout(payout)
-    player.start(n_runs, 2, rng)
+    # The policy draws from its own stream, split off first, so that two policies run with
+    # the same seed meet the same log, gamblers and reward draws (common random numbers).
+    player.start(n_runs, 2, np.random.default_rng(rng.integers(2**63)))
     learn = getattr(player, "learn_from_log", None)
     if callable(learn) and n_observational > 0:
         # Observational log: gamblers played their intuition x.

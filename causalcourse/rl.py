@@ -304,7 +304,7 @@ class EpsilonGreedy:
 
     def start(self, n_runs: int, env: Switchboard, rng: np.random.Generator) -> None:
         self.env, self.rng, self.runs = env, rng, np.arange(n_runs)
-        self.q = np.zeros((n_runs, env.n_states, env.n_actions))
+        self.q: np.ndarray = np.zeros((n_runs, env.n_states, env.n_actions))
 
     def act(self, states: np.ndarray) -> np.ndarray:
         n = len(self.runs)
@@ -366,16 +366,27 @@ class FlatModel(_RewardModel):
     """Model-based without the graph: P(s' | s, a) and the reward per state from counts.
 
     After every episode it plans by value iteration (10 sweeps, warm-started from the last
-    plan); pairs it has never tried are assumed to stay put.
+    plan). Pairs it has never tried are assumed to stay put with reward 0, unless
+    ``optimistic``: then, in the spirit of R-max (Brafman & Tennenholtz, 2002), an untried
+    pair is worth the most any pair can be worth, 1 / (1 - gamma) (reward 1 every step), so
+    the greedy policy seeks out what it has not tried.
 
     Example
     -------
     >>> env = Switchboard(n_switches=2, targets=(0,))
-    >>> run_agents(env, FlatModel(), 3, 2, np.random.default_rng(0)).shape
+    >>> run_agents(env, FlatModel(optimistic=True), 3, 2, np.random.default_rng(0)).shape
     (2, 3)
     """
 
     name = "flat model"
+
+    def __init__(self, epsilon: float = 0.1, gamma: float = 0.9, optimistic: bool = False) -> None:
+        super().__init__(epsilon, gamma)
+        if not isinstance(optimistic, (bool, np.bool_)):
+            raise CourseError(f"optimistic must be True or False, got {optimistic!r}")
+        self.optimistic = bool(optimistic)
+        if self.optimistic:
+            self.name = "flat model, optimistic"
 
     def start(self, n_runs: int, env: Switchboard, rng: np.random.Generator) -> None:
         super().start(n_runs, env, rng)
@@ -392,7 +403,14 @@ class FlatModel(_RewardModel):
         stay = np.broadcast_to(np.eye(self.env.n_states), self.counts.shape)
         transitions = np.where(seen > 0, self.counts / np.maximum(seen, 1), stay)
         rewards = np.where(self.reward_n > 0, self.reward_sum / np.maximum(self.reward_n, 1), 0.0)
-        self.q = _plan(transitions, rewards, self.gamma, 10, self.q)  # warm start
+        if not self.optimistic:
+            self.q = _plan(transitions, rewards, self.gamma, 10, self.q)  # warm start
+            return
+        untried = np.swapaxes(seen[..., 0] == 0, -2, -1)  # [run, s, a]
+        for _ in range(10):  # value iteration with untried pairs held at the maximum value
+            self.q = np.where(untried, 1 / (1 - self.gamma), self.q)
+            self.q = _plan(transitions, rewards, self.gamma, 1, self.q)
+        self.q = np.where(untried, 1 / (1 - self.gamma), self.q)
 
 
 class CausalModel(_RewardModel):
@@ -445,7 +463,9 @@ class CausalModel(_RewardModel):
         self.q = _plan(transitions, rewards, self.gamma, 10, self.q)  # warm start
 
 
-AGENTS: tuple[str, ...] = ("q_learning", "flat_model", "causal_model")  # built-in agents
+AGENTS: tuple[str, ...] = (  # built-in agents
+    "q_learning", "flat_model", "flat_model_optimistic", "causal_model"
+)
 
 
 def _as_agent(agent: object, epsilon: float, gamma: float, alpha: float) -> Agent:
@@ -454,6 +474,8 @@ def _as_agent(agent: object, epsilon: float, gamma: float, alpha: float) -> Agen
             return QLearning(epsilon, gamma, alpha)
         if agent == "flat_model":
             return FlatModel(epsilon, gamma)
+        if agent == "flat_model_optimistic":
+            return FlatModel(epsilon, gamma, optimistic=True)
         if agent == "causal_model":
             return CausalModel(epsilon, gamma)
         raise UnknownNameError(
@@ -487,7 +509,8 @@ def run_agents(
 
     ``agent`` is any object with the protocol of the module docstring, or the name of a
     built-in one, made with ``epsilon``, ``gamma`` (and ``alpha`` for Q-learning):
-    ``"q_learning"`` (:class:`QLearning`), ``"flat_model"`` (:class:`FlatModel`) or
+    ``"q_learning"`` (:class:`QLearning`), ``"flat_model"`` (:class:`FlatModel`),
+    ``"flat_model_optimistic"`` (:class:`FlatModel` with ``optimistic=True``) or
     ``"causal_model"`` (:class:`CausalModel`). Each episode starts every run in a uniformly
     random state; returns are undiscounted sums of rewards over ``env.horizon`` steps.
 

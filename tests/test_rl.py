@@ -144,3 +144,17 @@ def test_partial_correlation_test() -> None:
     assert partial_correlation_test(same, labels) > 0.001
     with pytest.raises(ValueError, match="same length"):
         partial_correlation_test(np.zeros(3), np.zeros(4))
+
+
+def test_optimistic_flat_model_tries_untried_pairs() -> None:
+    env = Switchboard(n_switches=3, targets=(0, 1))
+    a = run_agents(env, "flat_model_optimistic", 15, 4, np.random.default_rng(5))
+    b = run_agents(env, FlatModel(optimistic=True), 15, 4, np.random.default_rng(5))
+    assert np.array_equal(a, b)
+    agent = FlatModel(optimistic=True)
+    run_agents(env, agent, 1, 2, np.random.default_rng(0))
+    tried = agent.counts.sum(axis=-1).swapaxes(-2, -1) > 0      # [run, s, a]
+    assert np.all(agent.q[~tried] == pytest.approx(1 / (1 - agent.gamma)))
+    assert np.all(agent.q[tried] <= 1 / (1 - agent.gamma) + 1e-9)   # optimism propagates
+    with pytest.raises(CourseError, match="optimistic must be True or False"):
+        FlatModel(optimistic="yes")
