@@ -29,6 +29,7 @@ from causalcourse.discovery import compare, equivalence, independence, pairs, sa
 from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
+from causalcourse import scb
 
 R = np.random.default_rng(0)
 S = scm_mod.SCM({"X": ((), lambda u: u, scm_mod.normal()), "Y": (("X",), lambda x, u: x + u, scm_mod.normal())})
@@ -38,6 +39,7 @@ EV = bge.Evidence.from_data(R.normal(size=(10, 2)))
 SM = posterior.StructureModel(("X", "Y"))
 SEM = sem.LinearSEM(("X", "Y"), np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
 ENV = rl.Switchboard(n_switches=2, targets=(0,))
+IV = scb.diagram([("Z", "X"), ("X", "Y")], confounded=[("X", "Y")])
 BSCM = exact.BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.2, 0.6]})
 C = CourseError
 U = UnknownNameError
@@ -224,6 +226,25 @@ CASES = [
     ("crl.show_faces", lambda: crl.show_faces({"original": np.zeros((1, 3, 32, 32))}, n=2), C, "fewer than"),
     # plotting / netguard
     ("netguard.is_loopback", lambda: netguard.is_loopback(None), C, "address"),
+    # scb
+    ("scb.diagram", lambda: scb.diagram([("X", "Y")], confounded=[("X", "W")]), U, "'W'"),
+    ("scb.minimal_do", lambda: scb.minimal_do(IV, "Y", {"Y"}), C, "reward 'Y'"),
+    ("scb.is_mis", lambda: scb.is_mis(IV, "Y", {"Q"}), U, "'Q'"),
+    ("scb.mis", lambda: scb.mis(IV, "U_XY"), C, "latent"),
+    ("scb.muct", lambda: scb.muct(IV, "Q"), U, "'Q'"),
+    ("scb.interventional_border", lambda: scb.interventional_border(nx.Graph(), "Y"), C, "DiGraph"),
+    ("scb.pomis", lambda: scb.pomis(IV, "Q"), U, "'Q'"),
+    ("scb.brute_force_pomis", lambda: scb.brute_force_pomis(IV, "Q"), U, "'Q'"),
+    ("scb.intervention_sets", lambda: scb.intervention_sets(IV, "Q"), U, "'Q'"),
+    ("scb.arm_sets", lambda: scb.arm_sets(IV, "Q"), U, "'Q'"),
+    ("scb.arms_of", lambda: scb.arms_of(["XZ"]), C, "'XZ'"),
+    ("scb.BinaryModel", lambda: scb.BinaryModel(IV, {"X": [0.5]}), U, "missing"),
+    ("scb.BinaryModel.means", lambda: scb.paper_task("iv").means("Y", [{"X": 2}]), C, "0 or 1"),
+    ("scb.BinaryModel.to_scm", lambda: scb.paper_task("iv").to_scm(3), C, "model number"),
+    ("scb.random_binary_model", lambda: scb.random_binary_model(IV, 0, R), C, "n_models"),
+    ("scb.paper_task", lambda: scb.paper_task("napkin"), U, "'napkin'"),
+    ("scb.KLUCB", lambda: scb.KLUCB(newton_steps=0), C, "newton_steps"),
+    ("scb.play", lambda: scb.play(scb.KLUCB(), np.array([1.5]), 5, 2, R), C, "probabilities"),
 ]
 
 
@@ -235,6 +256,7 @@ NO_USER_INPUT = {
     "discovery.load_tuebingen": "no arguments", "imageworld.causal_graph": "no arguments",
     "imageworld.owned_masks": "no arguments",
     "bandits.Policy": "a protocol", "bandits.CasinoRuns": "a record of results",
+    "scb.ArmRuns": "a record of results",
     "rl.Agent": "a protocol", "design.DesignModel": "a protocol",
     "discovery.Edge": "a type alias", "discovery.GraphComparison": "a record of results",
     "llm.Answer": "a record of results", "llm.Answerer": "a protocol",
@@ -251,7 +273,7 @@ MODULES = {
     "design": "causalcourse.design", "discovery": "causalcourse.discovery",
     "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
-    "errors": "causalcourse.errors",
+    "errors": "causalcourse.errors", "scb": "causalcourse.scb",
 }
 
 
