@@ -242,9 +242,11 @@ CASES = [
     ("scb.BinaryModel.means", lambda: scb.paper_task("iv").means("Y", [{"X": 2}]), C, "0 or 1"),
     ("scb.BinaryModel.to_scm", lambda: scb.paper_task("iv").to_scm(3), C, "model number"),
     ("scb.random_binary_model", lambda: scb.random_binary_model(IV, 0, R), C, "n_models"),
+    ("scb.best_per_set", lambda: scb.best_per_set(scb.paper_task("iv"), "Y", sets=[]), C, "at least one"),
     ("scb.paper_task", lambda: scb.paper_task("napkin"), U, "'napkin'"),
     ("scb.KLUCB", lambda: scb.KLUCB(newton_steps=0), C, "newton_steps"),
     ("scb.play", lambda: scb.play(scb.KLUCB(), np.array([1.5]), 5, 2, R), C, "probabilities"),
+    ("scb.compare_strategies", lambda: scb.compare_strategies(scb.paper_task("iv"), "Y", scb.KLUCB(), 5, 2, R, strategies=["greedy"]), U, "'greedy'"),
 ]
 
 
