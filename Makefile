@@ -26,7 +26,7 @@ PIP_INDEX :=
 endif
 
 .PHONY: help install test unit lint book book-fresh test-site execute bench doctor doctor-report exercises \
-	slides workshop lab lock clean
+	slides workshop lab lock clean hub hub-bench hub-node
 
 help:
 	@echo "make test        create .venv if needed; unit tests, lint and types, notebook tests (nbval), book build, browser test"
@@ -44,6 +44,8 @@ help:
 	@echo "make slides      one reveal.js deck per chapter in _build/slides (open offline in a browser)"
 	@echo "make workshop    regenerate the workshop schedules from plan.yml, the chapters and the bench table"
 	@echo "make lock        re-resolve requirements.in into requirements.lock"
+	@echo "make hub         a JupyterHub for a class on this machine (export CLASS_PASSWORD first; HUB_PORT=8000)"
+	@echo "make hub-bench   memory per learner per chapter through the hub: the capacity table"
 	@echo "TORCH_CPU=0      (any target) install PyTorch without its CPU wheel index (default on Linux: with it)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -66,7 +68,7 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check causalcourse
 	$(BIN)/python -m mypy causalcourse
 
-test: $(STAMP)
+test: $(STAMP) hub-node
 	$(BIN)/python -m pytest
 	$(MAKE) test-site
 
@@ -113,6 +115,24 @@ slides: $(STAMP)
 
 workshop: $(STAMP)
 	$(BIN)/python tools/workshop.py
+
+# A class on one server (book/workshop/hosting.md). The hub's proxy needs Node.js: `make test`
+# and `make hub-bench` install Debian's nodejs and npm when they are missing; `make hub` says so.
+HUB_PORT ?= 8000
+hub:
+	@test -x $(BIN)/python || { echo "error: the course environment is not built ($(BIN)/python is missing); run make install"; exit 1; }
+	@cmp -s requirements.lock $(VENV)/requirements.lock || { echo "error: the course environment $(VENV) was built from another requirements.lock; run make install"; exit 1; }
+	@$(BIN)/python tools/hub/hub.py serve --port $(HUB_PORT) --course-python $(abspath $(BIN))/python
+
+hub-bench: $(STAMP) hub-node
+	$(BIN)/python tools/hub/hub.py bench
+
+hub-node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "== installing Node.js (Debian packages nodejs and npm)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| { echo "error: could not install Node.js; install Node.js 20 or newer and npm"; exit 1; }
+	@node -e 'process.exit(parseInt(process.versions.node) >= 20 ? 0 : 1)' \
+		|| { echo "error: node $$(node --version) is too old for the hub's proxy; install Node.js 20 or newer (Debian 12's own nodejs is 18: use NodeSource's package)"; exit 1; }
 
 # Re-resolve the lock with pip-tools in a throwaway venv. torch is pinned as 2.13.0
 # (the CPU wheel's local tag "+cpu" is dropped so the lock also installs elsewhere).

@@ -17,7 +17,8 @@ do-calculus (:func:`mutilate`, :func:`do_calculus_condition`), the backdoor
 criterion (:func:`is_backdoor_set`), Fisher-z tests of many conditional
 independences on one data set (:func:`fisher_z_pvalues`, vectorised; checked
 against causal-learn's ``CIT``), linear-Gaussian SCMs and their exact covariance,
-a numerical evaluator for y0 estimands (:func:`evaluate_estimand`), and the
+a numerical evaluator for y0 estimands (:func:`evaluate_estimand`), odds ratios
+with a zero-cell correction (:func:`odds_ratio_interval`), and the
 **checkers** a learner calls in the exercises (``check_*``): each says whether an
 answer is right and why — naming an open path, a descendant, a v-structure — so a
 wrong answer gets an explanation rather than the solution.
@@ -64,6 +65,7 @@ __all__ = [
     "markov_equivalence_class",
     "markov_equivalent",
     "mutilate",
+    "odds_ratio_interval",
     "partial_correlation",
     "path_table",
     "paths_between",
@@ -81,6 +83,10 @@ def _check_dag(graph: Any, what: str = "graph") -> nx.DiGraph:
     if not isinstance(graph, nx.DiGraph) or isinstance(graph, nx.MultiDiGraph):
         raise CourseError(f"the {what} must be a networkx.DiGraph (build it with "
                           f"causalcourse.graphs.dag), got {type(graph).__name__}")
+    odd = [n for n in graph.nodes if not isinstance(n, str)]
+    if odd:
+        raise CourseError(f"node names must be strings, but the {what} has the node {odd[0]!r} "
+                          f"({type(odd[0]).__name__}); build it with names such as 'X'")
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
@@ -101,10 +107,33 @@ def _node_set(graph: nx.DiGraph, nodes: Nodes | None, what: str,
     except TypeError:
         raise CourseError(f"the {what} must be a node name or a collection of names, "
                           f"got {nodes!r}") from None
+    for name in names:
+        if not isinstance(name, str):
+            raise CourseError(f"node names must be strings: give the {what} as 'X', "
+                              f"not {name!r} ({type(name).__name__})")
     check_known(names, sorted(graph.nodes, key=str), what=what)
     if not names and not allow_empty:
         raise CourseError(f"give at least one {what}")
     return set(names)
+
+
+def _one_node(graph: nx.DiGraph, name: Any, what: str) -> str:
+    """One node name, checked to be a string in the graph (not a set or a list of names)."""
+    if not isinstance(name, str):
+        raise CourseError(f"give one node name for the {what}, e.g. 'X'; got {name!r}")
+    check_known([name], sorted(graph.nodes, key=str), what=what)
+    return name
+
+
+def _latent(graph: nx.DiGraph) -> set[str]:
+    return {n for n in graph.nodes if graph.nodes[n].get("latent", False)}
+
+
+def _count_paths(n: int, kind: str = "") -> str:
+    """'there is no path', 'the only path', 'all 3 paths' (``kind`` e.g. 'backdoor ')."""
+    if n == 0:
+        return f"there is no {kind}path"
+    return f"the only {kind}path" if n == 1 else f"all {n} {kind}paths"
 
 
 def _disjoint(**sets: set[str]) -> None:
@@ -168,7 +197,8 @@ def paths_between(graph: nx.DiGraph, x: str, y: str) -> list[list[str]]:
     [['X', 'Y'], ['X', 'Z', 'Y']]
     """
     _check_dag(graph)
-    _node_set(graph, [x, y], "node")
+    _one_node(graph, x, "node x")
+    _one_node(graph, y, "node y")
     if x == y:
         raise CourseError(f"x and y are the same node {x!r}; a path needs two different ends")
     found = nx.all_simple_paths(graph.to_undirected(as_view=True), x, y)
@@ -238,6 +268,9 @@ def path_table(graph: nx.DiGraph, x: str, y: str, given: Nodes = ()) -> pd.DataF
     >>> path_table(g, "X", "Y", given={"Z"})["status"].tolist()
     ['open', 'blocked at Z']
     """
+    _check_dag(graph)
+    _one_node(graph, x, "node x")
+    _one_node(graph, y, "node y")
     zs = _node_set(graph, given, "conditioning node")
     _disjoint(**{"x": {x}, "y": {y}, "the conditioning set": zs})
     rows = []
@@ -538,8 +571,9 @@ def is_backdoor_set(graph: nx.DiGraph, treatment: str, outcome: str,
     (True, False)
     """
     _check_dag(graph)
+    _one_node(graph, treatment, "treatment")
+    _one_node(graph, outcome, "outcome")
     zs = _node_set(graph, adjustment, "adjustment node")
-    _node_set(graph, [treatment, outcome], "node")
     _disjoint(treatment={treatment}, outcome={outcome}, adjustment=zs)
     if zs & nx.descendants(graph, treatment):
         return False
@@ -551,8 +585,10 @@ class RuleCheck:
     """The condition of one rule of do-calculus, evaluated on a graph.
 
     ``statement`` is the d-separation the rule needs, ``graph_name`` the mutilated
-    graph it must hold in, ``mutilated`` that graph, ``holds`` the verdict and
-    ``open_path`` a path that violates it (``None`` when it holds).
+    graph it must hold in, in words (e.g. "G with the arrows into X removed"),
+    ``graph_latex`` the same in the usual notation (``G_{\\overline{X}}``),
+    ``mutilated`` that graph, ``holds`` the verdict and ``open_path`` a path that
+    violates it (``None`` when it holds).
     """
 
     rule: int
@@ -562,6 +598,7 @@ class RuleCheck:
     mutilated: nx.DiGraph
     holds: bool
     open_path: str | None
+    graph_latex: str = ""
 
     def __str__(self) -> str:
         verdict = "holds" if self.holds else f"fails: open path {self.open_path}"
@@ -587,7 +624,9 @@ def do_calculus_condition(graph: nx.DiGraph, rule: int, y: Nodes, z: Nodes, x: N
       arrows into X and into Z(W) removed, where Z(W) are the Z-nodes that are not
       ancestors of any W-node in G with the arrows into X removed.
 
-    Latent nodes of ``graph`` take part in the d-separation like any other node.
+    Latent nodes of ``graph`` take part in the d-separation like any other node, but
+    they cannot be in ``z`` or ``w``: a latent variable is never observed, so it
+    cannot be conditioned on.
 
     Example
     -------
@@ -596,36 +635,63 @@ def do_calculus_condition(graph: nx.DiGraph, rule: int, y: Nodes, z: Nodes, x: N
     True
     >>> do_calculus_condition(g, 2, y="Y", z="X").open_path
     'X ← Z → Y'
+    >>> do_calculus_condition(g, 2, y="Y", z="X").graph_name
+    'G with the arrows out of X removed'
     """
     _check_dag(graph)
-    if rule not in (1, 2, 3) or isinstance(rule, bool):
-        raise CourseError(f"do-calculus has rules 1, 2 and 3; got rule={rule!r}")
+    if (isinstance(rule, bool) or not isinstance(rule, int | np.integer)
+            or rule not in (1, 2, 3)):
+        raise CourseError(f"do-calculus has rules 1, 2 and 3: give rule as the integer 1, 2 "
+                          f"or 3; got rule={rule!r}")
+    rule = int(rule)
     ys = _node_set(graph, y, "outcome node", False)
     zs = _node_set(graph, z, "node the rule acts on (z)", False)
     xs, ws = _node_set(graph, x, "intervened node (x)"), _node_set(graph, w, "observed node (w)")
     _disjoint(y=ys, z=zs, x=xs, w=ws)
-    bar_x = "\\overline{" + ",".join(sorted(xs)) + "}" if xs else ""
+    for role, nodes in (("z", zs), ("w", ws)):
+        hidden = sorted(nodes & _latent(graph))
+        if hidden:
+            raise CourseError(f"{hidden[0]!r} is latent (unobserved) and cannot be conditioned "
+                              f"on, so it cannot be in {role}; latent nodes take part in the "
+                              "d-separation without being named")
+    into, out = set(xs), set()
     if rule == 1:
-        cut, name = mutilate(graph, remove_incoming=xs), f"G_{{{bar_x}}}" if xs else "G"
+        cut = mutilate(graph, remove_incoming=xs)
         equation = f"{_p(ys, xs, zs | ws)} = {_p(ys, xs, ws)}"
     elif rule == 2:
+        out = zs
         cut = mutilate(graph, remove_incoming=xs, remove_outgoing=zs)
-        name = f"G_{{{bar_x}\\underline{{{','.join(sorted(zs))}}}}}"
         equation = f"{_p(ys, xs | zs, ws)} = {_p(ys, xs, zs | ws)}"
     else:
         g_x = mutilate(graph, remove_incoming=xs)
         ancestors_w = set().union(*(nx.ancestors(g_x, n) for n in ws)) if ws else set()
-        z_w = zs - ancestors_w
-        cut = mutilate(graph, remove_incoming=xs | z_w)
-        name = f"G_{{{bar_x}\\overline{{{','.join(sorted(z_w)) or '∅'}}}}}"
+        into = xs | (zs - ancestors_w)
+        cut = mutilate(graph, remove_incoming=into)
         equation = f"{_p(ys, xs | zs, ws)} = {_p(ys, xs, ws)}"
+    name, latex = _mutilated_names(rule, xs, into, out)
     given = xs | ws
     statement = f"({_fmt_set(ys)[1:-1]} ⫫ {_fmt_set(zs)[1:-1]}" + (
         f" | {_fmt_set(given)[1:-1]})" if given else ")")
     holds = d_separated(cut, zs, ys, given)
     path = None if holds else _first_open_path(cut, zs, ys, given)
     return RuleCheck(rule, equation, statement, name, cut, holds,
-                     None if path is None else describe_path(cut, path))
+                     None if path is None else describe_path(cut, path), latex)
+
+
+def _mutilated_names(rule: int, xs: set[str], into: set[str],
+                     out: set[str]) -> tuple[str, str]:
+    """The mutilated graph in words and in LaTeX: arrows into ``into``, out of ``out`` removed."""
+    def joined(nodes: set[str]) -> str:
+        return ", ".join(sorted(nodes))
+
+    parts = ([f"into {joined(into)}"] if into else []) + ([f"out of {joined(out)}"] if out else [])
+    words = f"G with the arrows {' and '.join(parts)} removed" if parts else "G"
+    bars = "\\overline{" + ",".join(sorted(xs)) + "}" if xs else ""
+    if rule == 2:
+        bars += "\\underline{" + ",".join(sorted(out)) + "}"
+    elif rule == 3 and into - xs:
+        bars += "\\overline{" + ",".join(sorted(into - xs)) + "}"
+    return words, (f"G_{{{bars}}}" if bars else "G")
 
 
 # ----------------------------------------------------------------------------- simulation helpers
@@ -816,6 +882,53 @@ def fisher_z_pvalues(data: pd.DataFrame | np.ndarray,
     return np.asarray(2 * stats.norm.sf(np.abs(z)), dtype=float)
 
 
+def odds_ratio_interval(exposed_cases: Any, exposed_others: Any, unexposed_cases: Any,
+                        unexposed_others: Any, level: float = 0.95,
+                        correction: float = 0.5) -> pd.DataFrame:
+    """Odds ratios of 2×2 tables with Woolf's (log-scale) interval, one row per table.
+
+    The four arguments are counts (numbers or equal-length arrays, one entry per
+    table): exposed with and without the outcome, unexposed with and without it. A
+    table with a zero cell gets ``correction`` added to each of its four cells (the
+    Haldane–Anscombe correction), so its odds ratio and interval stay finite; the
+    column ``corrected`` says which tables needed it.
+
+    Example
+    -------
+    >>> odds_ratio_interval(10, 90, 20, 80).round(3).to_dict("records")
+    [{'OR': 0.444, 'low': 0.196, 'high': 1.006, 'corrected': False}]
+    >>> float(odds_ratio_interval(0, 50, 5, 45).OR.iloc[0].round(3))
+    0.082
+    """
+    from scipy import stats
+
+    _check_level_open(level)
+    if not (np.isfinite(correction) and correction > 0):
+        raise CourseError(f"correction must be a positive number, got {correction!r}")
+    names = ("exposed_cases", "exposed_others", "unexposed_cases", "unexposed_others")
+    raw = [np.atleast_1d(np.asarray(c, dtype=float)) for c in
+           (exposed_cases, exposed_others, unexposed_cases, unexposed_others)]
+    for name, counts in zip(names, raw, strict=True):
+        if counts.ndim != 1 or counts.shape != raw[0].shape:
+            raise CourseError(f"{name} has shape {counts.shape}; all four counts need the shape "
+                              f"{raw[0].shape}")
+        if not np.all(np.isfinite(counts)) or np.any(counts < 0):
+            raise CourseError(f"{name} holds a negative or non-finite count: {counts.tolist()}")
+    table = np.vstack(raw)
+    corrected = (table == 0).any(axis=0)
+    table = table + correction * corrected
+    a, b, c, d = table
+    ratio = a * d / (b * c)
+    half = stats.norm.ppf(0.5 + level / 2) * np.sqrt((1 / table).sum(axis=0))
+    return pd.DataFrame({"OR": ratio, "low": ratio * np.exp(-half),
+                         "high": ratio * np.exp(half), "corrected": corrected})
+
+
+def _check_level_open(level: float) -> None:
+    if not (isinstance(level, float | int) and 0.0 < level < 1.0):
+        raise CourseError(f"level must lie strictly between 0 and 1, got {level!r}")
+
+
 def evaluate_estimand(expression: Any, data: pd.DataFrame, values: Mapping[str, Any]) -> float:
     """Evaluate a y0 estimand (sums, products, fractions of probabilities) on discrete data.
 
@@ -997,8 +1110,12 @@ def check_d_separation(graph: nx.DiGraph, x: Nodes, y: Nodes, given: Nodes = (),
         blocked = [f"{describe_path(graph, p)} (blocked: {blocking_node(graph, p, zs)[1]})"  # type: ignore[index]
                    for p in paths]
         if answer:
-            return Feedback(True, f"{who} are d-separated{_given(zs)}: all {len(paths)} "
-                                  "paths between them are blocked.")
+            if not paths:
+                return Feedback(True, f"{who} are d-separated{_given(zs)}: there is no path "
+                                      "between them.")
+            return Feedback(True, f"{who} are d-separated{_given(zs)}: "
+                                  f"{_count_paths(len(paths))} between them "
+                                  f"{'is' if len(paths) == 1 else 'are'} blocked.")
         shown = "; ".join(blocked) if blocked else "there is no path at all"
         return Feedback(False, f"Every path between {who} is blocked{_given(zs)}: "
                                f"{shown}.")
@@ -1037,10 +1154,15 @@ def check_adjustment_set(graph: nx.DiGraph, treatment: str, outcome: str,
     Not quite. The backdoor path X ← Z → Y is open: no node on it is conditioned on.
     """
     _check_dag(graph)
-    _node_set(graph, [treatment, outcome], "node")
+    _one_node(graph, treatment, "treatment")
+    _one_node(graph, outcome, "outcome")
     if treatment == outcome:
         raise CourseError(f"treatment and outcome are the same node {treatment!r}")
-    observed = {n for n in graph.nodes if not graph.nodes[n].get("latent", False)}
+    for role, node in (("treatment", treatment), ("outcome", outcome)):
+        if node in _latent(graph):
+            raise CourseError(f"the {role} {node!r} is latent (unobserved); adjustment needs an "
+                              f"observed {role}")
+    observed = set(graph.nodes) - _latent(graph)
     cut = mutilate(graph, remove_outgoing=treatment)
     forbidden = nx.descendants(graph, treatment)
     if my_set is None:
@@ -1067,9 +1189,13 @@ def check_adjustment_set(graph: nx.DiGraph, treatment: str, outcome: str,
     if d_separated(cut, treatment, outcome, zs):
         n_back = sum(1 for p in paths_between(cut, treatment, outcome)
                      if cut.has_edge(p[1], treatment))
-        return Feedback(True, f"{_fmt_set(zs)} contains no descendant of {treatment} and blocks "
-                              "all "
-                              f"{n_back} backdoor paths from {treatment} to {outcome}.")
+        name = _fmt_set(zs) if zs else "The empty set (no adjustment)"
+        if n_back == 0:
+            return Feedback(True, f"{name} contains no descendant of {treatment}, and there is "
+                                  f"no backdoor path from {treatment} to {outcome} to block.")
+        return Feedback(True, f"{name} contains no descendant of {treatment} and blocks "
+                              f"{_count_paths(n_back, 'backdoor ')} from {treatment} to "
+                              f"{outcome}.")
     path = _first_open_path(cut, {treatment}, {outcome}, zs)
     assert path is not None
     return Feedback(False, f"The backdoor path {describe_path(graph, path)} is open"
@@ -1103,7 +1229,8 @@ def check_markov_equivalent(g1: nx.DiGraph, g2: nx.DiGraph,
         reason = f"Same skeleton, but the v-structure {a} → {c} ← {b} is in the {where} graph only."
     else:
         shown = ", ".join(f"{a} → {c} ← {b}" for a, c, b in sorted(v1)) or "none"
-        reason = f"Same skeleton ({len(s1)} edges) and the same v-structures ({shown})."
+        edges = f"{len(s1)} edge" + ("" if len(s1) == 1 else "s")
+        reason = f"Same skeleton ({edges}) and the same v-structures ({shown})."
         if not answer:
             reason += " So they imply the same d-separations."
         return Feedback(answer, reason)
@@ -1122,7 +1249,7 @@ def check_do_calculus_step(graph: nx.DiGraph, rule: int, y: Nodes, z: Nodes, x: 
     -------
     >>> g = nx.DiGraph([("Z", "X"), ("Z", "Y"), ("X", "Y")])
     >>> check_do_calculus_step(g, 2, y="Y", z="X", my_answer=True)
-    Not quite. Rule 2 needs (Y ⫫ X) in G_{\\underline{X}}, but the path X ← Z → Y is open there.
+    Not quite. Rule 2 needs (Y ⫫ X) in G with the arrows out of X removed, but the path X ← Z → Y is open there.
     """
     check = do_calculus_condition(graph, rule, y, z, x, w)
     answer = _check_bool(my_answer)

@@ -67,6 +67,12 @@ class Interval:
     n: int = 0
     method: str = ""
 
+    def __post_init__(self) -> None:
+        if not self.low <= self.high:
+            raise CourseError(f"an interval needs low <= high, got low={self.low!r}, "
+                              f"high={self.high!r}")
+        _check_level(self.level)
+
     def __str__(self) -> str:
         return self.format()
 

@@ -5,6 +5,7 @@ bad input."""
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import matplotlib
 
@@ -37,6 +38,7 @@ from causalcourse.dsep import (
     linear_gaussian_scm,
     markov_equivalent,
     mutilate,
+    odds_ratio_interval,
     path_table,
     paths_between,
     random_dag,
@@ -192,14 +194,21 @@ def test_do_calculus_front_door_steps() -> None:
     assert do_calculus_condition(g, 3, y="Y", z="X", x="M").holds             # P(y|do(x),do(m))
     fails = do_calculus_condition(g, 2, y="Y", z="X")
     assert not fails.holds and fails.open_path == "X ← U → Y"
-    assert "G_{\\underline{X}}" in str(fails)
+    assert "G with the arrows out of X removed" in str(fails)
+    assert fails.graph_latex == "G_{\\underline{X}}"
+    both = do_calculus_condition(g, 2, y="Y", z="M", x="X")
+    assert both.graph_name == "G with the arrows into X and out of M removed"
+    assert both.graph_latex == "G_{\\overline{X}\\underline{M}}"
+    three = do_calculus_condition(g, 3, y="Y", z="X", x="M")
+    assert three.graph_name == "G with the arrows into M, X removed"
+    assert three.graph_latex == "G_{\\overline{M}\\overline{X}}"
 
 
 def test_rule_three_uses_z_of_w() -> None:
     # X -> W -> Y with W observed: do(X) cannot be dropped given W (X is an ancestor of W)
     g = dag([("X", "W"), ("W", "Y"), ("X", "Y")])
     check = do_calculus_condition(g, 3, y="Y", z="X", w="W")
-    assert check.graph_name == "G_{\\overline{∅}}" and not check.holds
+    assert check.graph_name == "G" and check.graph_latex == "G" and not check.holds
     # rule 1 with no intervention: the plain graph G
     assert do_calculus_condition(g, 1, y="Y", z="X").graph_name == "G"
 
@@ -250,6 +259,79 @@ def test_check_do_calculus_step_messages() -> None:
     right = check_do_calculus_step(FRONT_DOOR, 2, y="M", z="X", my_answer=True)
     assert right and "holds" in right.message
     assert not check_do_calculus_step(FRONT_DOOR, 2, y="M", z="X", my_answer=False)
+    # plain-text graph names, no LaTeX in what a learner reads
+    sequential = dag([("X1", "Z"), ("Z", "X2"), ("X2", "Y"), ("X1", "Y"), ("U", "Z"),
+                      ("U", "Y")], latent=["U"])
+    msg = check_do_calculus_step(sequential, 3, y="Z", z="X2", x="X1", my_answer=True).message
+    assert "G with the arrows into X1, X2 removed" in msg and "\\" not in msg
+    assert "{" not in msg
+
+
+def test_checker_messages_read_as_sentences() -> None:
+    collider = dag([("X", "C"), ("Y", "C")])
+    one = check_d_separation(collider, "X", "Y", my_answer=True).message
+    assert "the only path between them is blocked" in one
+    apart = dag([("X", "A"), ("Y", "B")])
+    none = check_d_separation(apart, "X", "Y", my_answer=True).message
+    assert "there is no path between them" in none and "0 paths" not in none
+    assert "all 2 paths between them are blocked" in check_d_separation(
+        dag([("X", "C"), ("Y", "C"), ("X", "D"), ("Y", "D")]), "X", "Y", my_answer=True).message
+    empty = check_adjustment_set(M_GRAPH, "X", "Y", set()).message
+    assert empty.startswith("The empty set (no adjustment)") and "{}" not in empty
+    assert "the only backdoor path" in empty
+    no_back = check_adjustment_set(dag([("X", "Y")]), "X", "Y", set()).message
+    assert "there is no backdoor path" in no_back and "0 " not in no_back
+    single = check_markov_equivalent(dag([("A", "B")]), dag([("B", "A")]), my_answer=True)
+    assert "(1 edge)" in single.message
+
+
+def test_latent_nodes_cannot_be_conditioned_on_in_a_rule() -> None:
+    with pytest.raises(CourseError, match="'U' is latent .* cannot be in w"):
+        check_do_calculus_step(FRONT_DOOR, 2, y="Y", z="M", w={"X", "U"}, my_answer=True)
+    with pytest.raises(CourseError, match="'U' is latent .* cannot be in z"):
+        check_do_calculus_step(FRONT_DOOR, 1, y="Y", z="U", my_answer=True)
+    with pytest.raises(CourseError, match="'U' is latent"):
+        do_calculus_condition(FRONT_DOOR, 3, y="Y", z="U")
+
+
+def test_adjustment_needs_an_observed_treatment_and_outcome() -> None:
+    with pytest.raises(CourseError, match="treatment 'U' is latent"):
+        check_adjustment_set(FRONT_DOOR, "U", "Y", set())
+    with pytest.raises(CourseError, match="outcome 'U' is latent"):
+        check_adjustment_set(FRONT_DOOR, "X", "U", set())
+
+
+@pytest.mark.parametrize("rule", [2.0, "2", True, 0, None])
+def test_rule_must_be_the_integer_1_2_or_3(rule) -> None:
+    with pytest.raises(CourseError, match="integer 1, 2 or 3"):
+        check_do_calculus_step(CONFOUNDED, rule, y="Y", z="X", my_answer=True)
+
+
+def test_numpy_integer_rule_is_accepted() -> None:
+    assert do_calculus_condition(CONFOUNDED, np.int64(2), y="Y", z="X", w="Z").holds
+
+
+@pytest.mark.parametrize("call", [
+    lambda: check_adjustment_set(CONFOUNDED, {"X"}, "Y", set()),
+    lambda: check_adjustment_set(CONFOUNDED, "X", ["Y"], set()),
+    lambda: is_backdoor_set(CONFOUNDED, {"X"}, "Y"),
+    lambda: paths_between(CONFOUNDED, ("X",), "Y"),
+    lambda: path_table(CONFOUNDED, "X", {"Y"}),
+])
+def test_treatment_and_outcome_are_one_node_name(call) -> None:
+    with pytest.raises(CourseError, match="give one node name"):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: d_separated(nx.DiGraph([(1, 2)]), 1, 2),
+    lambda: check_d_separation(nx.DiGraph([(1, 2), (3, 2)]), 1, 3, my_answer=True),
+    lambda: d_separated(CONFOUNDED, "X", "Y", {1}),
+    lambda: check_do_calculus_step(CONFOUNDED, 2, y="Y", z=[1], my_answer=True),
+])
+def test_node_names_must_be_strings(call) -> None:
+    with pytest.raises(CourseError, match="node names must be strings"):
+        call()
 
 
 # --------------------------------------------------------------------- simulation helpers
@@ -294,6 +376,28 @@ def test_evaluate_estimand_backdoor_and_errors() -> None:
         evaluate_estimand(P(y | x), df, {"X": 7, "Y": 1})
     with pytest.raises(CourseError, match="only observational"):
         evaluate_estimand(P(y @ x), df, {"X": 1, "Y": 1})
+
+
+def test_odds_ratio_interval() -> None:
+    table = odds_ratio_interval([10, 0], [90, 50], [20, 5], [80, 45])
+    assert np.isclose(table.OR[0], 10 * 80 / (90 * 20)) and not table.corrected[0]
+    half = 1.959964 * np.sqrt(1 / 10 + 1 / 90 + 1 / 20 + 1 / 80)
+    assert np.isclose(table.low[0], table.OR[0] * np.exp(-half), rtol=1e-5)
+    # a zero cell: Haldane-Anscombe adds 0.5 to every cell of that table only
+    assert table.corrected[1] and np.isclose(table.OR[1], 0.5 * 45.5 / (50.5 * 5.5))
+    assert np.isfinite(table[["OR", "low", "high"]].to_numpy()).all()
+    assert (table.low < table.OR).all() and (table.OR < table.high).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # no division by a zero cell
+        odds_ratio_interval([0, 3], [0, 4], [2, 0], [5, 1])
+    with pytest.raises(CourseError, match="shape"):
+        odds_ratio_interval([1, 2], [1, 2], [1], [1, 2])
+    with pytest.raises(CourseError, match="negative"):
+        odds_ratio_interval(-1, 2, 3, 4)
+    with pytest.raises(CourseError, match="correction must be a positive"):
+        odds_ratio_interval(1, 2, 3, 4, correction=0)
+    with pytest.raises(CourseError, match="level"):
+        odds_ratio_interval(1, 2, 3, 4, level=95)
 
 
 def test_draw_cpdag_returns_axes() -> None:

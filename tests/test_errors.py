@@ -30,6 +30,8 @@ from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
 from causalcourse import scb
+from causalcourse import dsep, errors, uncertainty as unc
+from causalcourse.design import order_mcmc as om
 
 R = np.random.default_rng(0)
 S = scm_mod.SCM({"X": ((), lambda u: u, scm_mod.normal()), "Y": (("X",), lambda x, u: x + u, scm_mod.normal())})
@@ -41,6 +43,16 @@ SEM = sem.LinearSEM(("X", "Y"), np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
 ENV = rl.Switchboard(n_switches=2, targets=(0,))
 IV = scb.diagram([("Z", "X"), ("X", "Y")], confounded=[("X", "Y")])
 BSCM = exact.BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.2, 0.6]})
+# Inputs shared by the rows of chapter 02's and chapter 09's modules.
+G_DS = graphs.dag([("X", "M"), ("M", "Y"), ("Z", "X"), ("Z", "Y")])
+CYC_DS = nx.DiGraph([("A", "B"), ("B", "A")])
+FRAME_OM = pd.DataFrame({"A": np.linspace(0, 1, 20), "B": np.cos(np.arange(20.0)),
+                         "condition": ["obs"] * 20})
+EV_OM = om.interventional_evidence(FRAME_OM, ["A", "B"])
+FS_OM = om.family_scores(EV_OM, ["A", "B"])
+CH_OM = om.order_mcmc(FS_OM, np.random.default_rng(0), n_chains=2, n_steps=40, thin=2, burn_in=0)
+GS_OM = om.sample_graphs(FS_OM, CH_OM, np.random.default_rng(0))
+
 C = CourseError
 U = UnknownNameError
 
@@ -247,6 +259,79 @@ CASES = [
     ("scb.KLUCB", lambda: scb.KLUCB(newton_steps=0), C, "newton_steps"),
     ("scb.play", lambda: scb.play(scb.KLUCB(), np.array([1.5]), 5, 2, R), C, "probabilities"),
     ("scb.compare_strategies", lambda: scb.compare_strategies(scb.paper_task("iv"), "Y", scb.KLUCB(), 5, 2, R, strategies=["greedy"]), U, "'greedy'"),
+    # --- uncertainty, errors
+    ("uncertainty.Interval", lambda: unc.Interval(1.0, 2.0, 0.5), C, "low"),
+    ("uncertainty.mean_interval", lambda: unc.mean_interval([]), C, "empty"),
+    ("uncertainty.paired_difference", lambda: unc.paired_difference([1.0], [1.0, 2.0]), C, "pairs"),
+    ("uncertainty.percentile_interval", lambda: unc.percentile_interval([1.0], level=2), C, "level"),
+    ("uncertainty.proportion_interval", lambda: unc.proportion_interval(3, 2), C, "successes"),
+    ("uncertainty.replicate", lambda: unc.replicate(lambda s: s, []), C, "seed"),
+    ("uncertainty.bootstrap_indices", lambda: unc.bootstrap_indices([], np.random.default_rng(0)),
+     C, "strata"),
+    ("uncertainty.stratified_bootstrap",
+     lambda: unc.stratified_bootstrap(len, pd.DataFrame({"y": [1.0]}), strata="cond"), U, "'cond'"),
+    ("uncertainty.summarise", lambda: unc.summarise(pd.DataFrame()), C, "non-empty"),
+    ("errors.check_known", lambda: errors.check_known(["Q"], ["X"]), U, "'Q'"),
+    # --- dsep (chapter 02), design.order_mcmc (chapter 09)
+    ("dsep.blocking_node", lambda: dsep.blocking_node(G_DS, ["X", "Q"]), U, "node 'Q' is"),
+    ("dsep.check_adjustment_set",
+     lambda: dsep.check_adjustment_set(G_DS, "X", "Y", {"Q"}), U, "adjustment node 'Q'"),
+    ("dsep.check_d_separation",
+     lambda: dsep.check_d_separation(G_DS, "X", "Y", {"X"}, my_answer=True), C, "'X' is both"),
+    ("dsep.check_do_calculus_step",
+     lambda: dsep.check_do_calculus_step(G_DS, 2.0, "Y", "X"), C, 'do-calculus has rules'),
+    ("dsep.check_markov_equivalent",
+     lambda: dsep.check_markov_equivalent(G_DS, CYC_DS, my_answer=True), C, 'the second graph'),
+    ("dsep.cpdag", lambda: dsep.cpdag(CYC_DS), C, 'the graph has'),
+    ("dsep.cpdag_causallearn", lambda: dsep.cpdag_causallearn(CYC_DS), C, 'the graph has'),
+    ("dsep.d_separated", lambda: dsep.d_separated(G_DS, "X", "Q"), U, "node 'Q' is"),
+    ("dsep.describe_path", lambda: dsep.describe_path(G_DS, ["X", "Y"]), C, "'X' and 'Y'"),
+    ("dsep.do_calculus_condition",
+     lambda: dsep.do_calculus_condition(G_DS, 4, "Y", "X"), C, 'do-calculus has rules'),
+    ("dsep.draw_cpdag", lambda: dsep.draw_cpdag(G_DS, pos={"X": (0, 0)}), U, "nodes 'M', 'Y',"),
+    ("dsep.evaluate_estimand",
+     lambda: dsep.evaluate_estimand(None, pd.DataFrame(), {}), C, 'data must be'),
+    ("dsep.fisher_z_pvalues",
+     lambda: dsep.fisher_z_pvalues(pd.DataFrame({"X": [1.0, 2.0]}), [("X", "Q", [])]), U, "column 'Q' is"),
+    ("dsep.implied_covariance",
+     lambda: dsep.implied_covariance({("X", "Y"): 1.0}, ["X"]), U, 'node of the'),
+    ("dsep.is_backdoor_set", lambda: dsep.is_backdoor_set(G_DS, "X", "Q"), U, "outcome 'Q' is"),
+    ("dsep.linear_gaussian_scm",
+     lambda: dsep.linear_gaussian_scm({("X", "Y"): 1.0}, noise_sd=-1.0), C, 'the noise standard'),
+    ("dsep.markov_equivalence_class",
+     lambda: dsep.markov_equivalence_class(CYC_DS), C, 'the graph has'),
+    ("dsep.markov_equivalent", lambda: dsep.markov_equivalent(G_DS, CYC_DS), C, 'the second graph'),
+    ("dsep.mutilate", lambda: dsep.mutilate(G_DS, remove_incoming={"Q"}), U, "node 'Q' is"),
+    ("dsep.odds_ratio_interval",
+     lambda: dsep.odds_ratio_interval(-1, 2, 3, 4), C, 'exposed_cases holds a'),
+    ("dsep.partial_correlation",
+     lambda: dsep.partial_correlation(pd.DataFrame([[1.0]], index=["X"], columns=["X"]), "X", "Q"), U, "variable 'Q' is"),
+    ("dsep.path_table", lambda: dsep.path_table(G_DS, "X", "Q"), U, "node y 'Q'"),
+    ("dsep.paths_between", lambda: dsep.paths_between(G_DS, "X", "Q"), U, "node y 'Q'"),
+    ("dsep.random_dag", lambda: dsep.random_dag(3, 1.5, 0), C, 'edge_probability must lie'),
+    ("dsep.skeleton", lambda: dsep.skeleton("G"), C, 'expected a networkx.DiGraph,'),
+    ("dsep.v_structures", lambda: dsep.v_structures(CYC_DS), C, 'the graph has'),
+    ("order_mcmc.interventional_evidence",
+     lambda: om.interventional_evidence(FRAME_OM, ["A", "Q"]), U, "column 'Q' is"),
+    ("order_mcmc.family_scores",
+     lambda: om.family_scores(EV_OM, ["A", "B"], max_parents=5), C, 'max_parents must be'),
+    ("order_mcmc.order_mcmc",
+     lambda: om.order_mcmc(FS_OM, np.random.default_rng(0), n_steps=10, burn_in=20), C, 'burn_in must be'),
+    ("order_mcmc.sample_graphs",
+     lambda: om.sample_graphs(FS_OM, CH_OM, np.random.default_rng(0), per_order=0), C, 'per_order must be'),
+    ("order_mcmc.linear_extensions",
+     lambda: om.linear_extensions(np.ones((1, 2, 2), bool)), C, 'graph 0 has'),
+    ("order_mcmc.split_rhat",
+     lambda: om.split_rhat(np.array([[np.nan, 1.0, 2.0, 3.0]])), C, 'the trace holds'),
+    ("order_mcmc.bge_family_terms",
+     lambda: om.bge_family_terms(np.zeros(1), np.zeros((1, 2)), np.zeros((1, 2, 2)), np.zeros((1, 1)), alpha_mu=-1.0), C, 'statistics of 1'),
+    ("order_mcmc.sample_mechanisms",
+     lambda: om.sample_mechanisms(np.zeros((1, 3, 3), bool), EV_OM, np.random.default_rng(0)), C, 'dags must have'),
+    ("order_mcmc.Experiment", lambda: om.Experiment(("Q",), np.zeros(3)), C, 'values must have'),
+    ("order_mcmc.expected_information_gain",
+     lambda: om.expected_information_gain(GS_OM, EV_OM, {"x": om.Experiment(("Q",), np.zeros(3))}, np.random.default_rng(0)), C, 'values must have'),
+    ("order_mcmc.realised_information_gain",
+     lambda: om.realised_information_gain(GS_OM, EV_OM, np.zeros((3, 5))), C, 'data must have'),
 ]
 
 
@@ -263,6 +348,10 @@ NO_USER_INPUT = {
     "discovery.Edge": "a type alias", "discovery.GraphComparison": "a record of results",
     "llm.Answer": "a record of results", "llm.Answerer": "a protocol",
     "ppl.pathway_lvm": "a Pyro model run by fit_lvm (checked there)",
+    "dsep.Feedback": "a record of results", "dsep.RuleCheck": "a record of results",
+    "order_mcmc.FamilyScores": "a record of results (made by family_scores)",
+    "order_mcmc.OrderChains": "a record of results (made by order_mcmc)",
+    "order_mcmc.GraphSample": "a record of results (made by sample_graphs)",
     **{f"llm.{n}": "re-exported from causalcourse.discovery (covered there)"
        for n in ("load_tuebingen", "orient_anm", "orient_lingam", "orient_reci", "weighted_accuracy")},
 }
@@ -275,7 +364,8 @@ MODULES = {
     "design": "causalcourse.design", "discovery": "causalcourse.discovery",
     "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
-    "errors": "causalcourse.errors", "scb": "causalcourse.scb",
+    "errors": "causalcourse.errors", "order_mcmc": "causalcourse.design.order_mcmc",
+    "scb": "causalcourse.scb",
 }
 
 

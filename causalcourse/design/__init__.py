@@ -18,8 +18,10 @@ The package, in the order its modules build on each other:
 - :mod:`~causalcourse.design.eig` — the expected information gain of an experiment;
 - :mod:`~causalcourse.design.posterior` — :class:`StructureModel` and the exact
   :class:`GraphPosterior`, posterior parameter draws, the edge-probability plot;
-- :mod:`~causalcourse.design.mcmc` — samplers beyond five nodes (:func:`structure_mcmc`;
-  order MCMC belongs here too);
+- :mod:`~causalcourse.design.mcmc` — structure MCMC over DAGs (:func:`structure_mcmc`);
+- :mod:`~causalcourse.design.order_mcmc` — order MCMC over ~10-node pathways with the same
+  score, bias-corrected by linear extensions, and EIG from posterior samples (chapter 09;
+  import it as a module: its names are not re-exported here);
 - :mod:`~causalcourse.design.experiments` — :func:`design_loop` and
   :func:`experiments_to_reach`.
 
