@@ -29,7 +29,7 @@ from causalcourse.discovery import compare, equivalence, independence, pairs, sa
 from causalcourse.errors import CourseError, UnknownNameError
 from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
-from causalcourse import scb
+from causalcourse import scb, sequential as sq
 from causalcourse import dsep, errors, uncertainty as unc
 from causalcourse.design import order_mcmc as om
 
@@ -259,6 +259,33 @@ CASES = [
     ("scb.KLUCB", lambda: scb.KLUCB(newton_steps=0), C, "newton_steps"),
     ("scb.play", lambda: scb.play(scb.KLUCB(), np.array([1.5]), 5, 2, R), C, "probabilities"),
     ("scb.compare_strategies", lambda: scb.compare_strategies(scb.paper_task("iv"), "Y", scb.KLUCB(), 5, 2, R, strategies=["greedy"]), U, "'greedy'"),
+    # sequential
+    ("sequential.Regime", lambda: sq.Regime.static(2, 0), C, "0 or 1"),
+    ("sequential.Regime.actions",
+     lambda: sq.Regime("bad", lambda l0: 2 + 0 * l0, lambda l0, a0, l1: l1).actions(
+         np.zeros(3, int), np.zeros(3, int)), C, "0/1 treatment"),
+    ("sequential.TwoStepTrial", lambda: sq.TwoStepTrial(u_on_l1=0.9), C, "leave"),
+    ("sequential.TwoStepTrial.value", lambda: sq.TwoStepTrial().value("always"), C, "Regime"),
+    ("sequential.TwoStepTrial.sample_logs", lambda: sq.TwoStepTrial().sample_logs(0, 10, 1), C,
+     "n_logs"),
+    ("sequential.naive_value",
+     lambda: sq.naive_value({c: np.zeros(5, int) for c in sq.LOG_COLUMNS}, sq.REGIMES["always treat"]),
+     C, "overlap"),
+    ("sequential.adjusted_value", lambda: sq.adjusted_value([1, 2], sq.REGIMES["always treat"]), C,
+     "table"),
+    ("sequential.g_formula",
+     lambda: sq.g_formula({"L0": [0], "A0": [0], "L1": [0], "A1": [0]}, sq.REGIMES["always treat"]),
+     U, "'Y'"),
+    ("sequential.sequential_ipw",
+     lambda: sq.sequential_ipw({c: np.full(4, 2) for c in sq.LOG_COLUMNS}, sq.REGIMES["always treat"]),
+     C, "0/1"),
+    ("sequential.KeyDoor", lambda: sq.KeyDoor(n_apples=0), C, "n_apples"),
+    ("sequential.KeyDoor.scm", lambda: sq.KeyDoor().scm(np.zeros(3)), C, "probabilities"),
+    ("sequential.Reinforce", lambda: sq.Reinforce(baseline="other"), U, "'other'"),
+    ("sequential.ReplayCredit", lambda: sq.ReplayCredit(noise="other"), U, "'other'"),
+    ("sequential.train", lambda: sq.train(sq.KeyDoor(), sq.Reinforce(alpha=[0.1, 0.2]), 2, 3, R), C,
+     "step sizes for"),
+    ("sequential.episodes_to_reach", lambda: sq.episodes_to_reach(np.zeros(3), 0.5), C, "(runs, episodes)"),
     # --- uncertainty, errors
     ("uncertainty.Interval", lambda: unc.Interval(1.0, 2.0, 0.5), C, "low"),
     ("uncertainty.mean_interval", lambda: unc.mean_interval([]), C, "empty"),
@@ -343,7 +370,7 @@ NO_USER_INPUT = {
     "discovery.load_tuebingen": "no arguments", "imageworld.causal_graph": "no arguments",
     "imageworld.owned_masks": "no arguments",
     "bandits.Policy": "a protocol", "bandits.CasinoRuns": "a record of results",
-    "scb.ArmRuns": "a record of results",
+    "scb.ArmRuns": "a record of results", "sequential.Training": "a record of results",
     "rl.Agent": "a protocol", "design.DesignModel": "a protocol",
     "discovery.Edge": "a type alias", "discovery.GraphComparison": "a record of results",
     "llm.Answer": "a record of results", "llm.Answerer": "a protocol",
@@ -365,7 +392,7 @@ MODULES = {
     "llm": "causalcourse.llm", "dsep": "causalcourse.dsep", "estimation": "causalcourse.estimation",
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
     "errors": "causalcourse.errors", "order_mcmc": "causalcourse.design.order_mcmc",
-    "scb": "causalcourse.scb",
+    "scb": "causalcourse.scb", "sequential": "causalcourse.sequential",
 }
 
 
