@@ -10,9 +10,10 @@ what was measured) is known exactly (:meth:`TwoStepTrial.value`). From a log of 
 variables, :func:`naive_value` (the units that happened to follow the regime) and
 :func:`adjusted_value` (every covariate adjusted for as if it were measured at baseline) are
 biased; :func:`g_formula` (Robins' g-computation formula, a plug-in of cell means) and
-:func:`sequential_ipw` (inverse-probability weights from logistic regressions, statsmodels)
+:func:`sequential_ipw` (inverse-probability weights from main-effects logistic regressions)
 are not. The estimators are hand-written because they are the lesson; the tests check them
-against the exact values.
+against the exact values, and the logistic fits (Newton's method on cell counts, vectorised
+over logs) against statsmodels' ``Logit``.
 
 **Credit assignment.** :class:`KeyDoor` is a small episodic task in the style of the
 key-to-door tasks of the credit-assignment literature (Hung et al. 2019; Mesnard et al. 2021):
