@@ -35,7 +35,10 @@ def unique_winners(best: dict, candidates: list, margin: float = 1e-9) -> dict:
     """How often each candidate set is the unique best among ``candidates`` (by > margin)."""
     values = np.array([best[s] for s in candidates])
     order = np.sort(values, axis=0)
-    unique = order[-1] - order[-2] > margin if len(candidates) > 1 else np.ones(values.shape[1], bool)
+    if len(candidates) > 1:
+        unique = order[-1] - order[-2] > margin
+    else:
+        unique = np.ones(values.shape[1], bool)
     winner = values.argmax(axis=0)
     return {s: int(((winner == i) & unique).sum()) for i, s in enumerate(candidates)}
 
@@ -182,7 +185,7 @@ def test_klucb_bounds_solve_the_kl_equation() -> None:
     policy.t = 2000
     bounds = policy.upper_bounds()[0]
     mean, level = policy.wins[0] / policy.pulls[0], policy.exploration(2000) / policy.pulls[0]
-    for m, lv, b in zip(mean, level, bounds):
+    for m, lv, b in zip(mean, level, bounds, strict=True):
         if m >= 1:
             assert b > 1 - 1e-6
             continue
