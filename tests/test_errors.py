@@ -32,6 +32,7 @@ from causalcourse.llm import answerers, benchmark, client, exact, harness
 from causalcourse import crl, netguard, ppl
 from causalcourse import dsep, errors, estimation as est, uncertainty as unc
 from causalcourse import interventional as iv
+from causalcourse import scb, sequential as sq
 from causalcourse.design import order_mcmc as om
 from causalcourse import ladder_model as lm
 
@@ -44,6 +45,7 @@ SM = posterior.StructureModel(("X", "Y"))
 SEM = sem.LinearSEM(("X", "Y"), np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
 ENV = rl.Switchboard(n_switches=2, targets=(0,))
 IVCELLS = pd.DataFrame({"X": np.arange(6.0), "Y": np.arange(6.0) % 4, "condition": ["base"] * 3 + ["drug"] * 3})
+IV = scb.diagram([("Z", "X"), ("X", "Y")], confounded=[("X", "Y")])
 BSCM = exact.BinarySCM({"X": (), "Y": ("X",)}, {"X": [0.5], "Y": [0.2, 0.6]})
 # Inputs shared by the rows of chapter 02's and chapter 09's modules.
 G_DS = graphs.dag([("X", "M"), ("M", "Y"), ("Z", "X"), ("Z", "Y")])
@@ -246,6 +248,54 @@ CASES = [
     ("crl.show_faces", lambda: crl.show_faces({"original": np.zeros((1, 3, 32, 32))}, n=2), C, "fewer than"),
     # plotting / netguard
     ("netguard.is_loopback", lambda: netguard.is_loopback(None), C, "address"),
+    # scb
+    ("scb.diagram", lambda: scb.diagram([("X", "Y")], confounded=[("X", "W")]), U, "'W'"),
+    ("scb.minimal_do", lambda: scb.minimal_do(IV, "Y", {"Y"}), C, "reward 'Y'"),
+    ("scb.is_mis", lambda: scb.is_mis(IV, "Y", {"Q"}), U, "'Q'"),
+    ("scb.mis", lambda: scb.mis(IV, "U_XY"), C, "latent"),
+    ("scb.muct", lambda: scb.muct(IV, "Q"), U, "'Q'"),
+    ("scb.interventional_border", lambda: scb.interventional_border(nx.Graph(), "Y"), C, "DiGraph"),
+    ("scb.pomis", lambda: scb.pomis(IV, "Q"), U, "'Q'"),
+    ("scb.brute_force_pomis", lambda: scb.brute_force_pomis(IV, "Q"), U, "'Q'"),
+    ("scb.intervention_sets", lambda: scb.intervention_sets(IV, "Q"), U, "'Q'"),
+    ("scb.arm_sets", lambda: scb.arm_sets(IV, "Q"), U, "'Q'"),
+    ("scb.arms_of", lambda: scb.arms_of(["XZ"]), C, "'XZ'"),
+    ("scb.BinaryModel", lambda: scb.BinaryModel(IV, {"X": [0.5]}), U, "missing"),
+    ("scb.BinaryModel.means", lambda: scb.paper_task("iv").means("Y", [{"X": 2}]), C, "0 or 1"),
+    ("scb.BinaryModel.to_scm", lambda: scb.paper_task("iv").to_scm(3), C, "model number"),
+    ("scb.random_binary_model", lambda: scb.random_binary_model(IV, 0, R), C, "n_models"),
+    ("scb.best_per_set", lambda: scb.best_per_set(scb.paper_task("iv"), "Y", sets=[]), C, "at least one"),
+    ("scb.paper_task", lambda: scb.paper_task("napkin"), U, "'napkin'"),
+    ("scb.KLUCB", lambda: scb.KLUCB(newton_steps=0), C, "newton_steps"),
+    ("scb.play", lambda: scb.play(scb.KLUCB(), np.array([1.5]), 5, 2, R), C, "probabilities"),
+    ("scb.compare_strategies", lambda: scb.compare_strategies(scb.paper_task("iv"), "Y", scb.KLUCB(), 5, 2, R, strategies=["greedy"]), U, "'greedy'"),
+    # sequential
+    ("sequential.Regime", lambda: sq.Regime.static(2, 0), C, "0 or 1"),
+    ("sequential.Regime.actions",
+     lambda: sq.Regime("bad", lambda l0: 2 + 0 * l0, lambda l0, a0, l1: l1).actions(
+         np.zeros(3, int), np.zeros(3, int)), C, "0/1 treatment"),
+    ("sequential.TwoStepTrial", lambda: sq.TwoStepTrial(u_on_l1=0.9), C, "leave"),
+    ("sequential.TwoStepTrial.value", lambda: sq.TwoStepTrial().value("always"), C, "Regime"),
+    ("sequential.TwoStepTrial.sample_logs", lambda: sq.TwoStepTrial().sample_logs(0, 10, 1), C,
+     "n_logs"),
+    ("sequential.naive_value",
+     lambda: sq.naive_value({c: np.zeros(5, int) for c in sq.LOG_COLUMNS}, sq.REGIMES["always treat"]),
+     C, "overlap"),
+    ("sequential.adjusted_value", lambda: sq.adjusted_value([1, 2], sq.REGIMES["always treat"]), C,
+     "table"),
+    ("sequential.g_formula",
+     lambda: sq.g_formula({"L0": [0], "A0": [0], "L1": [0], "A1": [0]}, sq.REGIMES["always treat"]),
+     U, "'Y'"),
+    ("sequential.sequential_ipw",
+     lambda: sq.sequential_ipw({c: np.full(4, 2) for c in sq.LOG_COLUMNS}, sq.REGIMES["always treat"]),
+     C, "0/1"),
+    ("sequential.KeyDoor", lambda: sq.KeyDoor(n_apples=0), C, "n_apples"),
+    ("sequential.KeyDoor.scm", lambda: sq.KeyDoor().scm(np.zeros(3)), C, "probabilities"),
+    ("sequential.Reinforce", lambda: sq.Reinforce(baseline="other"), U, "'other'"),
+    ("sequential.ReplayCredit", lambda: sq.ReplayCredit(noise="other"), U, "'other'"),
+    ("sequential.train", lambda: sq.train(sq.KeyDoor(), sq.Reinforce(alpha=[0.1, 0.2]), 2, 3, R), C,
+     "step sizes for"),
+    ("sequential.episodes_to_reach", lambda: sq.episodes_to_reach(np.zeros(3), 0.5), C, "(runs, episodes)"),
     # --- uncertainty, errors
     ("uncertainty.Interval", lambda: unc.Interval(1.0, 2.0, 0.5), C, "low"),
     ("uncertainty.mean_interval", lambda: unc.mean_interval([]), C, "empty"),
@@ -391,6 +441,7 @@ NO_USER_INPUT = {
     "discovery.load_tuebingen": "no arguments", "imageworld.causal_graph": "no arguments",
     "imageworld.owned_masks": "no arguments",
     "bandits.Policy": "a protocol", "bandits.CasinoRuns": "a record of results",
+    "scb.ArmRuns": "a record of results", "sequential.Training": "a record of results",
     "rl.Agent": "a protocol", "design.DesignModel": "a protocol",
     "discovery.Edge": "a type alias", "discovery.GraphComparison": "a record of results",
     "llm.Answer": "a record of results", "llm.Answerer": "a protocol",
@@ -413,6 +464,7 @@ MODULES = {
     "interventional": "causalcourse.interventional", "uncertainty": "causalcourse.uncertainty",
     "errors": "causalcourse.errors", "order_mcmc": "causalcourse.design.order_mcmc",
     "ladder_model": "causalcourse.ladder_model",
+    "scb": "causalcourse.scb", "sequential": "causalcourse.sequential",
 }
 
 
