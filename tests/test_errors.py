@@ -309,6 +309,11 @@ CASES = [
      lambda: om.expected_information_gain(GS_OM, EV_OM, {"x": om.Experiment(("Q",), np.zeros(3))}, np.random.default_rng(0)), C, 'values must have'),
     ("order_mcmc.realised_information_gain",
      lambda: om.realised_information_gain(GS_OM, EV_OM, np.zeros((3, 5))), C, 'data must have'),
+    # llm: error types and unidentified probes (chapter 14)
+    ("llm.unidentified_questions", lambda: benchmark.unidentified_questions(0), C, "n_per_variant"),
+    ("llm.SloppyAnswerer", lambda: answerers.SloppyAnswerer(extra_edge=1.5), C, "extra_edge"),
+    ("llm.accuracy_pivot", lambda: harness.accuracy_pivot(pd.DataFrame({"answerer": []}), by="rung"), U, "'rung'"),
+    ("llm.error_rates", lambda: harness.error_rates(pd.DataFrame({"answerer": []})), U, "identified"),
 ]
 
 
