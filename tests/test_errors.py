@@ -430,6 +430,11 @@ CASES = [
     ("ladder_model.learned_scm", lambda: lm.learned_scm(lm.LadderTransformer(LM_FMT, [None], seeds=[0]), 0), C, "no graph"),
     ("ladder_model.chat_messages", lambda: lm.chat_messages(lm.chapter_world(), " "), C, "non-empty string"),
     ("ladder_model.parse_probability", lambda: lm.parse_probability("about a half"), C, "no 'Answer"),
+    # llm: error types and unidentified probes (chapter 14)
+    ("llm.unidentified_questions", lambda: benchmark.unidentified_questions(0), C, "n_per_variant"),
+    ("llm.SloppyAnswerer", lambda: answerers.SloppyAnswerer(extra_edge=1.5), C, "extra_edge"),
+    ("llm.accuracy_pivot", lambda: harness.accuracy_pivot(pd.DataFrame({"answerer": []}), by="rung"), U, "'rung'"),
+    ("llm.error_rates", lambda: harness.error_rates(pd.DataFrame({"answerer": []})), U, "identified"),
 ]
 
 

@@ -2,9 +2,11 @@
 
 benchmark — :func:`generate_benchmark` (random binary SCMs told as stories, exact answers),
 :func:`solve` (the causal engine), JSONL export. answerers — :class:`AssociationalAnswerer`,
-:class:`CommonsenseAnswerer`, :class:`CausalEngineAnswerer`. client —
+:class:`CommonsenseAnswerer`, :class:`CausalEngineAnswerer`, :class:`SloppyAnswerer` (errors
+at set rates). client —
 :class:`OpenAICompatibleAnswerer` (any chat-completions server, standard library only).
-harness — :func:`evaluate`, :func:`accuracy_table`, :func:`hallucination_rate`,
+harness — :func:`evaluate`, :func:`accuracy_table`, :func:`accuracy_pivot`, :func:`error_rates`,
+:func:`hallucination_rate`,
 :func:`plot_accuracy`. pairs — the Tübingen cause-effect pairs and three orientation methods.
 """
 
@@ -14,6 +16,7 @@ from causalcourse.llm.answerers import (
     AssociationalAnswerer,
     CausalEngineAnswerer,
     CommonsenseAnswerer,
+    SloppyAnswerer,
 )
 from causalcourse.llm.benchmark import (
     QUERIES,
@@ -28,10 +31,13 @@ from causalcourse.llm.benchmark import (
     stated_joint,
     to_jsonl,
     true_model,
+    unidentified_questions,
 )
 from causalcourse.llm.client import LLMError, OpenAICompatibleAnswerer
 from causalcourse.llm.harness import (
+    accuracy_pivot,
     accuracy_table,
+    error_rates,
     evaluate,
     hallucination_rate,
     plot_accuracy,
@@ -54,12 +60,15 @@ __all__ = [
     "LLMError",
     "OpenAICompatibleAnswerer",
     "QUERIES",
+    "SloppyAnswerer",
     "SHAPES",
     "TEMPLATES",
     "VARIANTS",
     "Question",
+    "accuracy_pivot",
     "accuracy_table",
     "adjustment_formula",
+    "error_rates",
     "evaluate",
     "generate_benchmark",
     "hallucination_rate",
@@ -73,6 +82,7 @@ __all__ = [
     "stated_joint",
     "to_jsonl",
     "true_model",
+    "unidentified_questions",
     "weighted_accuracy",
     "wilson_interval",
 ]

@@ -7,9 +7,12 @@ ignores the story's numbers, and the causal engine (the upper bound, and the ver
 
 from __future__ import annotations
 
+import copy
 import zlib
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 from causalcourse.errors import CourseError
 from causalcourse.llm.benchmark import (
@@ -28,6 +31,7 @@ __all__ = [
     "AssociationalAnswerer",
     "CommonsenseAnswerer",
     "CausalEngineAnswerer",
+    "SloppyAnswerer",
 ]
 
 
@@ -165,3 +169,95 @@ class CommonsenseAnswerer:
         if belief is None or kind in ("marginal", "adjustment"):
             return Answer(yes=zlib.crc32(question.id.encode()) % 2 == 0, raw="guess")
         return Answer(yes=pol == belief, raw="belief")
+
+
+class SloppyAnswerer:
+    """A translator-plus-engine answerer that makes four kinds of error at set rates.
+
+    For each question it independently, with the given probabilities: asserts one edge the
+    story does not state (``extra_edge``; a direct edge between two unlinked variables, or else a
+    hidden common cause); misreads one stated probability (``wrong_number``; p becomes 1 - p, or
+    p + 0.25 near one half); when its reading does not determine the answer, answers from
+    the conditional P(Y | X=1) - P(Y | X=0) anyway instead of declining (``overconfident``);
+    and, when it does, answers a rung-2 or rung-3 effect question from that conditional instead
+    of the engine's value (``wrong_rung``). Otherwise the causal engine computes the answer
+    from its (possibly wrong) reading. The
+    draws depend only on ``seed`` and the question id, so the same question always gets the
+    same errors. Hand-written for the chapter: it exists to test that
+    :func:`~causalcourse.llm.harness.error_rates` recovers known rates.
+
+    Example
+    -------
+    >>> from causalcourse.llm.benchmark import generate_benchmark
+    >>> q = generate_benchmark(2, seed=0, rungs=(2,), variants=("nonsense",))[0]
+    >>> SloppyAnswerer(extra_edge=1.0).answer(q).extraction["extra_edges"]
+    1
+    """
+
+    def __init__(
+        self,
+        extra_edge: float = 0.0,
+        wrong_number: float = 0.0,
+        wrong_rung: float = 0.0,
+        overconfident: float = 0.0,
+        seed: int = 0,
+        name: str = "sloppy",
+    ) -> None:
+        rates = {
+            "extra_edge": extra_edge,
+            "wrong_number": wrong_number,
+            "wrong_rung": wrong_rung,
+            "overconfident": overconfident,
+        }
+        for key, rate in rates.items():
+            if not 0 <= rate <= 1:
+                raise CourseError(f"{key} must be a probability in [0, 1], got {rate!r}")
+        self.rates, self.seed, self.name = rates, int(seed), name
+
+    def _misread(self, question: Question, draws: np.ndarray, rng: np.random.Generator) -> dict:
+        spec = copy.deepcopy(question.spec)
+        if draws[0] < self.rates["extra_edge"]:
+            names = list(spec["variables"])
+            linked = {frozenset(e) for e in spec["edges"]} | {
+                frozenset(e) for e in spec["confounded"]
+            }
+            pairs = [
+                [a, b] for i, a in enumerate(names) for b in names[i + 1 :]
+                if frozenset((a, b)) not in linked
+            ]  # fmt: skip
+            if pairs:  # variables are listed in causal order: a new edge a -> b keeps a DAG
+                spec["edges"].append(pairs[int(rng.integers(len(pairs)))])
+            else:
+                confounded = {frozenset(e) for e in spec["confounded"]}
+                pairs = [
+                    [a, b] for i, a in enumerate(names) for b in names[i + 1 :]
+                    if frozenset((a, b)) not in confounded
+                ]  # fmt: skip
+                spec["confounded"].append(pairs[int(rng.integers(len(pairs)))])
+        if draws[1] < self.rates["wrong_number"]:
+            entry = spec["numbers"][int(rng.integers(len(spec["numbers"])))]
+            p = float(entry["p"])
+            entry["p"] = round(1 - p, 2) if abs(1 - 2 * p) > 0.1 else round(p + 0.25, 2)
+        return spec
+
+    def answer(self, question: Question) -> Answer:
+        from causalcourse.llm.client import check_extraction
+
+        question = _question(question, type(self).__name__)
+        rng = np.random.default_rng([self.seed, zlib.crc32(question.id.encode())])
+        draws = rng.random(4)
+        spec = self._misread(question, draws, rng)
+        check = check_extraction(spec, question.spec)
+        reread = Question(**{**question.__dict__, "spec": spec})
+        try:
+            yes, value = solve(spec)
+        except (ValueError, KeyError) as error:
+            if draws[3] < self.rates["overconfident"]:
+                a = AssociationalAnswerer().answer(reread)
+                return Answer(yes=a.yes, value=a.value, raw="overconfident", extraction=check)
+            return Answer(yes=None, error=f"declined: {error}", extraction=check)
+        kind = spec["query"]["type"]
+        if question.rung > 1 and kind != "adjustment" and draws[2] < self.rates["wrong_rung"]:
+            a = AssociationalAnswerer().answer(reread)
+            return Answer(yes=a.yes, value=a.value, raw="wrong rung", extraction=check)
+        return Answer(yes=yes, value=value, raw="engine", extraction=check)

@@ -43,6 +43,8 @@ __all__ = [
     "VARIANTS",
     "TEMPLATES",
     "generate_benchmark",
+    "unidentified_questions",
+    "UNIDENTIFIED",
     "solve",
     "decide",
     "evaluate_estimand",
@@ -69,17 +71,30 @@ QUERIES: dict[int, tuple[str, ...]] = {
     3: ("ett", "nde", "nie", "counterfactual"),
 }
 VARIANTS = ("commonsense", "anticommonsense", "nonsense")
+#: The rung of each query type.
+QUERY_RUNG = {kind: rung for rung, kinds in QUERIES.items() for kind in kinds}
 THRESHOLD = {"marginal": 0.5, "counterfactual": 0.5}  # every other query compares with 0
 _OBSERVED = ("chain", "fork", "collider", "confounding", "mediation")
+#: The shapes each query type is asked on. Effect questions (ate, ett, nde, nie, counterfactual)
+#: use only shapes in which the treatment has that effect on the outcome, so every shape can give
+#: both answers and the story variants mean what they say; fork and collider (no effect of X on
+#: Y) and the instrument appear in rung-1 and adjustment questions. Adjustment questions skip the
+#: front-door and instrument shapes, where no observed set is valid (the answer would be "no").
 _SHAPES_FOR = {
     "marginal": tuple(SHAPES),
-    "conditional": tuple(SHAPES),
-    "adjustment": tuple(SHAPES),
-    "ate": tuple(s for s in SHAPES if s != "iv"),
-    "ett": _OBSERVED,
-    "counterfactual": _OBSERVED,
-    "nde": ("chain", "mediation"),
+    "conditional": tuple(s for s in SHAPES if s != "collider"),  # X, Y independent there
+    "adjustment": _OBSERVED,
+    "ate": ("chain", "confounding", "mediation", "frontdoor"),
+    "ett": ("chain", "confounding", "mediation"),
+    "counterfactual": ("chain", "confounding", "mediation"),
+    "nde": ("mediation",),
     "nie": ("chain", "mediation"),
+}
+#: Queries that are not identified from the story (hidden confounding, no mechanisms stated):
+#: the probes of :func:`unidentified_questions`.
+UNIDENTIFIED: dict[str, tuple[str, ...]] = {
+    "ate": ("iv",),
+    "counterfactual": ("frontdoor", "iv"),
 }
 #: Story names for each role; common sense says the treatment X raises the outcome Y
 #: (and X -> M -> Y).
@@ -637,8 +652,7 @@ def _numbers(model: BinarySCM, names: Mapping[str, str]) -> tuple[list[dict], bo
     return named, mechanisms
 
 
-def _propose(rung, kind, variant, target, rng, qid) -> Question | None:
-    shape = str(rng.choice(_SHAPES_FOR[kind]))
+def _propose(rung, kind, variant, target, rng, qid, shape) -> Question | None:
     sign = {"commonsense": 1, "anticommonsense": -1}.get(
         variant, 0
     )  # 0: each edge of X its own sign
@@ -709,6 +723,36 @@ def _propose(rung, kind, variant, target, rng, qid) -> Question | None:
     )
 
 
+def _cell(rung, kind_shapes, variant, n, rng, prefix) -> list[Question]:
+    """``n`` questions of one (rung, variant): query types take turns in yes/no pairs, and each
+    type cycles through its shapes pair by pair, so every (query, shape) has as many yes as no."""
+    kinds = list(kind_shapes)
+    out = []
+    for i in range(n):
+        kind, target = kinds[(i // 2) % len(kinds)], i % 2 == 0
+        shapes = kind_shapes[kind]
+        shape = shapes[(i // (2 * len(kinds))) % len(shapes)]
+        qid = f"{prefix}{rung}-{variant}-{i:03d}"
+        for _ in range(2000):
+            q = _propose(rung, kind, variant, target, rng, qid, shape)
+            if q is not None:
+                out.append(q)
+                break
+        else:  # pragma: no cover - every (query, shape) used gives both answers
+            raise RuntimeError(
+                f"could not generate a {kind} question on {shape} with answer {target} ({variant})"
+            )
+    return out
+
+
+def _check_variants(variants: Iterable[str]) -> list[str]:
+    variants = list(variants)
+    for variant in variants:
+        if variant not in VARIANTS:
+            raise UnknownNameError(f"unknown story variant {variant!r}; variants are {VARIANTS}")
+    return variants
+
+
 def generate_benchmark(
     n_per_cell: int = 24,
     seed: int = 0,
@@ -717,8 +761,11 @@ def generate_benchmark(
 ) -> list[Question]:
     """Generate ``n_per_cell`` questions for every (rung, story variant), half of them "yes".
 
-    Within a cell the query types of the rung take turns, each with as many yes as no answers
-    when ``n_per_cell`` is a multiple of twice their number. Seeded: same arguments, same questions.
+    ``n_per_cell`` is the one size parameter: 3 rungs x 3 variants x ``n_per_cell`` questions.
+    Within a cell the query types of the rung take turns in yes/no pairs, and each query type
+    cycles through its shapes pair by pair, so every (rung, variant, query, shape) has as many
+    yes as no answers when ``n_per_cell`` is even. Seeded: same arguments, same questions; a
+    larger ``n_per_cell`` with the same seed gives a different (not a longer) list.
 
     Example
     -------
@@ -729,28 +776,50 @@ def generate_benchmark(
     if n_per_cell < 1:
         raise CourseError(f"n_per_cell must be at least 1, got {n_per_cell}")
     rng = np.random.default_rng(seed)
-    out = []
+    rungs = list(rungs)
     for rung in rungs:
         if rung not in QUERIES:
             raise UnknownNameError(f"unknown rung {rung!r}; rungs are 1, 2 and 3")
+    variants = _check_variants(variants)
+    out = []
+    for rung in rungs:
+        kind_shapes = {kind: _SHAPES_FOR[kind] for kind in QUERIES[rung]}
         for variant in variants:
-            if variant not in VARIANTS:
-                raise UnknownNameError(
-                    f"unknown story variant {variant!r}; variants are {VARIANTS}"
+            out += _cell(rung, kind_shapes, variant, n_per_cell, rng, "r")
+    return out
+
+
+def unidentified_questions(
+    n_per_variant: int = 8, seed: int = 0, variants: Iterable[str] = VARIANTS
+) -> list[Question]:
+    """Probes whose answer is *not* identified from the story: the ATE with an instrument and a
+    hidden confounder, and unit-level counterfactuals in stories that state survey numbers only.
+
+    The true model has an exact answer (``answer``, ``value``), but the stated graph and numbers
+    do not determine it, so the right reply is "cannot tell" (the causal engine declines). Ids
+    start with ``u``; answers and query types are balanced as in :func:`generate_benchmark`.
+
+    Example
+    -------
+    >>> qs = unidentified_questions(4, seed=0, variants=("nonsense",))
+    >>> len(qs), sorted({q.query for q in qs}), qs[0].id
+    (4, ['ate', 'counterfactual'], 'u2-nonsense-000')
+    """
+    if n_per_variant < 1:
+        raise CourseError(f"n_per_variant must be at least 1, got {n_per_variant}")
+    rng = np.random.default_rng(seed)
+    variants = _check_variants(variants)
+    out = []
+    for variant in variants:
+        cell = _cell(0, UNIDENTIFIED, variant, n_per_variant, rng, "u")
+        for q in cell:
+            rung = QUERY_RUNG[q.query]
+            out.append(
+                Question(
+                    q.id.replace("u0-", f"u{rung}-", 1), rung, q.query, q.shape, q.variant,
+                    q.story, q.question, q.answer, q.value, q.threshold, q.spec, q.model,
                 )
-            kinds = QUERIES[rung]
-            for i in range(n_per_cell):
-                kind, target = kinds[(i // 2) % len(kinds)], i % 2 == 0
-                qid = f"r{rung}-{variant}-{i:03d}"
-                for _ in range(2000):
-                    q = _propose(rung, kind, variant, target, rng, qid)
-                    if q is not None:
-                        out.append(q)
-                        break
-                else:  # pragma: no cover - every cell has shapes that give both answers
-                    raise RuntimeError(
-                        f"could not generate a {kind} question with answer {target} ({variant})"
-                    )
+            )  # fmt: skip
     return out
 
 

@@ -14,14 +14,22 @@ import numpy as np
 import pandas as pd
 
 from causalcourse.errors import CourseError, UnknownNameError
-from causalcourse.llm.answerers import Answerer
-from causalcourse.llm.benchmark import Question
+from causalcourse.llm.answerers import Answerer, AssociationalAnswerer
+from causalcourse.llm.benchmark import Question, solve
 from causalcourse.uncertainty import proportion_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["evaluate", "wilson_interval", "accuracy_table", "hallucination_rate", "plot_accuracy"]
+__all__ = [
+    "evaluate",
+    "wilson_interval",
+    "accuracy_table",
+    "accuracy_pivot",
+    "hallucination_rate",
+    "error_rates",
+    "plot_accuracy",
+]
 
 
 def evaluate(
@@ -32,6 +40,11 @@ def evaluate(
 ) -> pd.DataFrame:
     """One row per (answerer, question): truth, prediction, correct, failed, error, extraction
     check.
+
+    Two columns describe the question, not the answer: ``identified`` (whether the stated graph
+    and numbers determine the answer: the causal engine can compute it) and ``rung1_answer``
+    (the answer that reading the question with conditional probabilities gives, the
+    associational answerer's), which :func:`error_rates` needs.
 
     Saved as CSV to ``csv_path`` if given. ``progress`` shows a tqdm bar (off in notebooks).
 
@@ -54,6 +67,14 @@ def evaluate(
             raise CourseError(
                 f"an answerer needs a name and answer(question); {type(candidate).__name__} has not"
             )
+    identified, rung1 = {}, {}
+    for q in questions:
+        try:
+            solve(q.spec)
+            identified[q.id] = True
+        except (ValueError, KeyError):
+            identified[q.id] = False
+        rung1[q.id] = AssociationalAnswerer().answer(q).yes
     rows = []
     for answerer in answerers:
         for q in tqdm(questions, desc=answerer.name, disable=not progress):
@@ -67,6 +88,8 @@ def evaluate(
                     "shape": q.shape,
                     "variant": q.variant,
                     "truth": q.answer,
+                    "identified": identified[q.id],
+                    "rung1_answer": rung1[q.id],
                     "predicted": a.yes,
                     "correct": a.yes is not None and a.yes == q.answer,
                     "failed": a.failed,
@@ -133,6 +156,98 @@ def accuracy_table(results: pd.DataFrame, by: str | Sequence[str] = "rung") -> p
             )
         )
     return pd.DataFrame(rows)
+
+
+def accuracy_pivot(
+    results: pd.DataFrame, by: str | Sequence[str] = "rung", digits: int = 2
+) -> pd.DataFrame:
+    """Accuracy per answerer (rows) and ``by`` value (columns) as text "0.66 [0.56, 0.75]"
+    (the 95 % Wilson interval), for printing.
+
+    Example
+    -------
+    >>> r = pd.DataFrame({"answerer": ["a"] * 4, "rung": [1, 1, 2, 2], "correct": [1, 1, 0, 1],
+    ...     "failed": [0] * 4})
+    >>> accuracy_pivot(r).loc["a", 2]
+    '0.50 [0.09, 0.91]'
+    """
+    table = accuracy_table(results, by=by)
+    table["text"] = [
+        f"{a:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+        for a, lo, hi in zip(table.accuracy, table.ci_low, table.ci_high, strict=True)
+    ]
+    out = table.pivot(index="answerer", columns=by, values="text")
+    out.index.name = None
+    return out
+
+
+ERROR_TYPES = {
+    "edge not in the story": "extractions that assert an edge (or hidden common cause) the "
+    "story does not state",
+    "misread number": "extractions with a stated probability read wrongly",
+    "wrong rung": "identified rung-2/3 effect questions, read correctly, whose conditional "
+    "answer differs from the causal one: answered with the conditional",
+    "confident when not identified": "questions the story does not determine: answered yes/no "
+    "instead of declining",
+}
+
+
+def error_rates(results: pd.DataFrame) -> pd.DataFrame:
+    """Four error types that matter for causal answers, per answerer, as rates with 95 % Wilson
+    intervals over the questions that give the error a chance to occur (``n``).
+
+    ``edge not in the story`` and ``misread number`` need extractions (translator answerers);
+    ``wrong rung`` counts answers equal to the conditional-probability answer among identified
+    rung-2/3 effect questions (not adjustment) where that answer is wrong, read correctly (a
+    clean extraction, or no extraction); ``confident when not identified`` counts yes/no
+    answers to questions the story does not determine (``identified`` is False). An error type
+    without opportunities for an answerer is left out. ``evaluate`` provides every column.
+
+    Example
+    -------
+    >>> r = pd.DataFrame({"answerer": ["a", "a"], "rung": [2, 2], "query": ["ate", "ate"],
+    ...     "truth": [True, True], "predicted": [False, None], "rung1_answer": [False, False],
+    ...     "identified": [True, False], "failed": [False, True], "extra_edges": [np.nan] * 2,
+    ...     "missing_edges": [np.nan] * 2, "wrong_numbers": [np.nan] * 2})
+    >>> error_rates(r)[["error", "n", "errors"]].values.tolist()
+    [['wrong rung', 1, 1], ['confident when not identified', 1, 0]]
+    """
+    need = ["answerer", "rung", "query", "truth", "predicted", "rung1_answer", "identified",
+            "failed", "extra_edges", "missing_edges", "wrong_numbers"]  # fmt: skip
+    missing = [c for c in need if c not in results.columns]
+    if missing:
+        raise UnknownNameError(
+            f"results have no column(s) {missing}; make them with evaluate "
+            f"(columns are {list(results.columns)})"
+        )
+    rows = []
+    for name, g in results.groupby("answerer", sort=False):
+        extracted = g.dropna(subset=["extra_edges"])
+        clean = g.extra_edges.fillna(0).eq(0) & g.missing_edges.fillna(0).eq(0)
+        clean &= g.wrong_numbers.fillna(0).eq(0)
+        rung = g[
+            g.identified.astype(bool) & (g.rung > 1) & (g["query"] != "adjustment") & clean
+            & (g.rung1_answer != g.truth)
+        ]  # fmt: skip
+        unidentified = g[~g.identified.astype(bool)]
+        cases = {
+            "edge not in the story": (extracted.extra_edges > 0),
+            "misread number": (extracted.wrong_numbers > 0),
+            "wrong rung": (rung.predicted == rung.rung1_answer) & ~rung.failed.astype(bool),
+            "confident when not identified": ~unidentified.failed.astype(bool),
+        }
+        for error, hits in cases.items():
+            if len(hits) == 0:
+                continue
+            k, n = int(hits.sum()), len(hits)
+            low, high = wilson_interval(k, n)
+            rows.append(
+                {"answerer": name, "error": error, "n": n, "errors": k, "rate": k / n,
+                 "ci_low": low, "ci_high": high}
+            )  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["answerer", "error", "n", "errors", "rate", "ci_low", "ci_high"]
+    )
 
 
 def hallucination_rate(results: pd.DataFrame) -> pd.DataFrame:
