@@ -19,6 +19,7 @@ how much an edit changes what it should not.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pyro
@@ -419,7 +420,8 @@ def edit_locality(
     after: np.ndarray | torch.Tensor,
     attribute: str,
     threshold: float = 0.1,
-) -> dict[str, float]:
+    per_face: bool = False,
+) -> dict[str, Any]:
     """How local an edit of ``attribute`` is, comparing images ``before`` and ``after`` the edit.
 
     Returns ``outside_pixels`` (fraction of pixels outside the edit region — the pixels
@@ -427,13 +429,16 @@ def edit_locality(
     ``threshold``, i.e. visibly changed), ``outside_mae`` (mean over those pixels of the
     largest channel change) and
     ``non_descendant_change`` (mean absolute change of the non-descendant attributes, as read
-    by ``readers``).
+    by ``readers``). With ``per_face=True`` each value is an array with one entry per face
+    (its mean is the summary), for intervals and paired comparisons over faces.
 
     Example
     -------
     >>> x = np.zeros((2, 3, 32, 32), np.float32)
     >>> edit_locality({}, x, x + 0.5, "glasses")["outside_pixels"]
     1.0
+    >>> edit_locality({}, x, x + 0.5, "glasses", per_face=True)["outside_pixels"].tolist()
+    [1.0, 1.0]
     """
     before, after = np.asarray(before), np.asarray(after)
     if before.shape != after.shape:
@@ -444,12 +449,17 @@ def edit_locality(
     change = np.abs(after - before).max(axis=1)[:, outside]
     others = [a for a in ATTRIBUTES if a not in descendants(attribute) and a in readers]
     read_before, read_after = read_attributes(readers, before), read_attributes(readers, after)
-    attr_change = [np.abs(read_after[a] - read_before[a]).mean() for a in others]
-    return {
-        "outside_pixels": float((change > threshold).mean()),
-        "outside_mae": float(change.mean()),
-        "non_descendant_change": float(np.mean(attr_change)) if attr_change else 0.0,
+    attr_change = np.array([np.abs(read_after[a] - read_before[a]) for a in others])
+    faces = {
+        "outside_pixels": (change > threshold).mean(axis=1),
+        "outside_mae": change.mean(axis=1),
+        "non_descendant_change": (
+            attr_change.mean(axis=0) if len(others) else np.zeros(len(before))
+        ),
     }
+    if per_face:
+        return faces
+    return {key: float(value.mean()) for key, value in faces.items()}
 
 
 def show_faces(rows: Mapping[str, np.ndarray | torch.Tensor], n: int = 6, title: str = ""):

@@ -140,3 +140,15 @@ def test_show_faces_checks_row_length() -> None:
 
 def test_attributes_constant_is_consistent() -> None:
     assert ATTRIBUTES == ("age", "hair", "glasses", "smile")
+
+
+def test_edit_locality_per_face_averages_to_the_summary(readers) -> None:
+    rng = np.random.default_rng(3)
+    before = rng.uniform(0, 1, (5, 3, 32, 32)).astype(np.float32)
+    after = before.copy()
+    after[2] += 0.5  # only face 2 changes, everywhere
+    faces = edit_locality(readers, before, after, "glasses", per_face=True)
+    summary = edit_locality(readers, before, after, "glasses")
+    assert faces["outside_pixels"].tolist() == [0, 0, 1, 0, 0]
+    for key, values in faces.items():
+        assert values.shape == (5,) and abs(values.mean() - summary[key]) < 1e-12, key
