@@ -18,10 +18,9 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
 
 from causalcourse.errors import CourseError, UnknownNameError
-from causalcourse.llm.answerers import Answer
+from causalcourse.llm.answerers import Answer, check_extraction
 from causalcourse.llm.benchmark import Question, solve
 
 __all__ = [
@@ -84,55 +83,6 @@ def parse_yes_no(text: str) -> bool:
     if first:
         return first.group(1).lower() == "yes"
     raise LLMError(f"no yes/no answer in the reply: {text[:120]!r}")
-
-
-def _norm(name: Any) -> str:
-    return " ".join(str(name).lower().split())
-
-
-def check_extraction(extracted: dict, truth: dict) -> dict:
-    """Compare an extracted spec with the story's: extra and missing edges (hallucinations), wrong
-    numbers.
-
-    Confounded pairs count as edges (unordered). Names are compared case- and space-insensitively.
-
-    Example
-    -------
-    >>> check_extraction({"edges": [["A", "B"], ["B", "C"]]}, {"edges": [["a", "b"]]})
-    {'extra_edges': 1, 'missing_edges': 0, 'wrong_numbers': 0}
-    """
-    if not isinstance(extracted, dict) or not isinstance(truth, dict):
-        raise CourseError(
-            "check_extraction compares two spec dicts (the extracted one and the truth)"
-        )
-
-    def edge_set(spec: dict) -> set:
-        edges = {(_norm(a), _norm(b)) for a, b in spec.get("edges") or []}
-        return edges | {
-            ("<->",) + tuple(sorted((_norm(a), _norm(b)))) for a, b in spec.get("confounded") or []
-        }
-
-    def numbers(spec: dict) -> dict:
-        return {
-            (
-                _norm(e["variable"]),
-                tuple(sorted((_norm(k), int(v)) for k, v in (e.get("given") or {}).items())),
-            ): float(e["p"])
-            for e in spec.get("numbers") or []
-        }
-
-    got, want = edge_set(extracted), edge_set(truth)
-    try:
-        got_n = numbers(extracted)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        got_n = {}
-    want_n = numbers(truth)
-    wrong = sum(1 for k, p in want_n.items() if k not in got_n or abs(got_n[k] - p) > 0.005)
-    return {
-        "extra_edges": len(got - want),
-        "missing_edges": len(want - got),
-        "wrong_numbers": wrong,
-    }
 
 
 def build_messages(question: Question, strategy: str = "plain") -> list[dict]:
