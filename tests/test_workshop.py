@@ -123,3 +123,13 @@ def test_missing_notes_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (tmp_path / "notes_00.md").write_text("# Notes\n\n## Parts and timing\n\nNo table.\n")
     with pytest.raises(workshop.PlanError, match="no 'Parts and timing' table"):
         workshop.chapter_parts("00_welcome")
+
+
+def test_a_chapter_split_over_two_sessions_leaves_out_only_what_neither_uses() -> None:
+    first = {"chapter": "00_welcome", "minutes": 30, "parts": ["A small world", "Rungs 1"]}
+    second = {"chapter": "00_welcome", "minutes": 30, "parts": ["Exercises"]}
+    page = workshop.render(fmt([first, {"break": 10}, second]), {"00_welcome": 1})
+    assert page.count("### ") == 1  # the objectives once
+    left = page.split("*Left out:*", 1)[1].split("\n", 1)[0]
+    assert "Exact answers" in left and "Discussion" in left
+    assert "Exercises" not in left and "Rungs" not in left

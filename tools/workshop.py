@@ -159,6 +159,16 @@ def render(fmt: dict, runs: dict[str, int]) -> str:
     now = day_start = minutes_of(fmt["start"])
     day, stretch, stretch_start = 1, 0, now
     rows, details, days, notes_links = [], [], {}, []
+    # A chapter may be taught over several sessions (a long one split by a break): what it
+    # leaves out is what none of its sessions uses, and its objectives are listed once.
+    used_anywhere: dict[str, set[str]] = {}
+    for index, session in enumerate(sessions):
+        if "chapter" in session:
+            where = f"{name}, session {index + 1} ({session['chapter']})"
+            chapter_info(session["chapter"])  # a missing notebook is named before its notes
+            used_anywhere.setdefault(session["chapter"], set()).update(
+                p.name for p in chosen_parts(session, where)[0])
+    described: set[str] = set()
     for index, session in enumerate(sessions):
         where = f"{name}, session {index + 1}"
         if "day" in session:
@@ -196,11 +206,14 @@ def render(fmt: dict, runs: dict[str, int]) -> str:
             notes = f"notes_{stem[:2]}"
             rows.append(f"| {clock(now)} | {{doc}}`{title} <../../notebooks/{stem}>` | {parts} | "
                         f"{slot} | {{doc}}`notes <{notes}>` |")
+            left_out = [p for p in left_out if p.name not in used_anywhere[stem]]
             skipped = ("\n\n*Left out:* " + "; ".join(f"{p.name} ({p.minutes} min)" for p in left_out) + "."
                        if left_out else "\n\n*Every part of the notes is used.*")
             spare = f" The slot leaves {slot - need} min to spare." if slot > need else ""
-            details.append(f"### {title}\n\n" + "\n".join(f"- {o}" for o in objectives)
-                           + f"{skipped}{spare}")
+            if stem not in described:
+                details.append(f"### {title}\n\n" + "\n".join(f"- {o}" for o in objectives)
+                               + f"{skipped}{spare}")
+                described.add(stem)
             notes_links.append(notes)
         now += slot
         stretch += slot
