@@ -317,6 +317,24 @@ def test_design_loop_log_and_errors() -> None:
         experiments_to_reach(log, "p", 0.5)
 
 
+def test_design_loop_breaks_near_ties_by_node_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from causalcourse.design import experiments
+
+    sem = random_linear_sem(("A", "B", "C"), np.random.default_rng(8))
+    # EIGs that differ only in the last digits: the first node within the tolerance wins
+    tied = np.array([0.5 - 1e-12, 0.5 + 1e-12, 0.2])
+
+    def fake_eig(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return tied
+
+    monkeypatch.setattr(experiments.StructureModel, "expected_information_gain", fake_eig)
+    log = design_loop(sem, "eig-graph", np.random.default_rng(0), n_experiments=3)
+    assert log["target"].tolist() == ["(start)", "A", "A", "A"]
+    assert np.argmax(tied) == 1  # a plain argmax would have picked B
+    assert experiments._first_best(np.array([0.0, 3e-10, -1e-10])) == 0
+    assert experiments._first_best(np.array([0.1, 0.3, 0.3 + 2e-9])) == 2
+
+
 # --- structure MCMC ----------------------------------------------------------------------------
 
 def test_structure_mcmc_matches_the_exact_posterior() -> None:

@@ -23,6 +23,14 @@ from causalcourse.errors import CourseError, UnknownNameError, check_known
 __all__ = ["STRATEGIES", "design_loop", "experiments_to_reach"]
 
 STRATEGIES = ("eig-graph", "eig-query", "random", "observational")
+TIE_TOLERANCE = 1e-9  # EIGs this close to the largest count as tied
+
+
+def _first_best(values: np.ndarray, tol: float = TIE_TOLERANCE) -> int:
+    """Index of the first value within ``tol`` of the largest: a tie-break that does not
+    depend on the last digits of the floats (an argmax over them can flip between machines)."""
+    values = np.asarray(values, dtype=float)
+    return int(np.flatnonzero(values >= values.max() - tol)[0])
 
 
 def design_loop(
@@ -45,6 +53,11 @@ def design_loop(
     ``"observational"`` (no intervention) — simulates it from ``truth`` and updates.
     One row per step: the target, P(true graph), expected SHD, entropy and the
     probability of the true answer to the query (if any).
+
+    Ties are broken deterministically: the EIG strategies take the *first* node (in
+    ``truth.nodes`` order) whose EIG is within :data:`TIE_TOLERANCE` (1e-9 nats) of the
+    largest. Once the query is settled, several EIGs about it are zero up to rounding, and
+    a plain argmax over them would depend on the machine's last digits.
 
     Example
     -------
@@ -106,7 +119,7 @@ def design_loop(
                 n_draws,
                 query=labels if strategy == "eig-query" else None,
             )
-            target = truth.nodes[int(np.argmax(eig))]
+            target = truth.nodes[_first_best(eig)]
         rows[-1]["next"] = target
         targets = [] if target is None else [target]
         model = model.observe(truth.sample(batch_size, rng, target=target), targets)
