@@ -79,23 +79,37 @@ CASINO_PAYOUT: np.ndarray = np.array([[[0.1, 0.5], [0.4, 0.2]], [[0.5, 0.1], [0.
 CASINO_POLICIES: tuple[str, ...] = ("ts", "ts_intuition", "causal_ts")  # names of built-in policies
 
 
-def argmax_random(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def argmax_random(
+    values: np.ndarray, rng: np.random.Generator, decimals: int | None = None
+) -> np.ndarray:
     """Row-wise argmax with ties broken uniformly at random (NaN never wins).
 
     An argmax over nearly equal values flips between machines; breaking exact ties at
     random (with the chapter's generator) keeps a policy unbiased and the run reproducible.
+    Values computed along different paths can differ in their last bits (``0.1 + 0.2`` is
+    not ``0.3``) and such a difference can flip with the floating-point kernels; with
+    ``decimals`` the values are first rounded to that many decimals, so that they count
+    as a tie and are broken at random.
 
     Example
     -------
     >>> argmax_random(np.array([[1.0, 3.0, 2.0], [np.nan, 0.0, -1.0]]), np.random.default_rng(0))
     array([1, 1])
+    >>> near_tie = np.array([[0.1 + 0.2, 0.3]] * 1000)        # differ by 5.6e-17
+    >>> sorted(set(argmax_random(near_tie, np.random.default_rng(0), decimals=9).tolist()))
+    [0, 1]
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
         raise CourseError(
             f"argmax_random works row by row on a 2-d array, got shape {values.shape}"
         )
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)
+                                 or decimals < 0):
+        raise CourseError(f"decimals must be a non-negative integer or None, got {decimals!r}")
     values = np.where(np.isnan(values), -np.inf, values)
+    if decimals is not None:
+        values = np.round(values, decimals)
     top = values == values.max(axis=1, keepdims=True)
     return np.argmax(top * rng.random(values.shape), axis=1)
 

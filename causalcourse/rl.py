@@ -58,7 +58,11 @@ __all__ = [
     "optimal_q",
     "expected_return",
     "partial_correlation_test",
+    "Q_DECIMALS",
 ]
+
+#: Greedy choices round Q-values to this many decimals first (see :class:`EpsilonGreedy`).
+Q_DECIMALS = 9
 
 
 # ------------------------------------------------------------------- confounded offline log
@@ -290,7 +294,10 @@ class EpsilonGreedy:
     """An agent that acts epsilon-greedily on its Q-table ``q[run, state, action]``.
 
     Subclasses learn ``q``: :meth:`update` after each step, :meth:`end_episode` after each
-    episode. Greedy ties are broken at random (:func:`causalcourse.bandits.argmax_random`).
+    episode. Greedy ties are broken at random (:func:`causalcourse.bandits.argmax_random`),
+    after rounding the Q-values to :data:`Q_DECIMALS` decimals: Q-values that differ only in
+    their last bits (they are sums computed in different orders) count as tied, so the
+    choice does not depend on the machine's floating-point kernels.
     """
 
     name = "epsilon-greedy"
@@ -308,7 +315,7 @@ class EpsilonGreedy:
 
     def act(self, states: np.ndarray) -> np.ndarray:
         n = len(self.runs)
-        greedy = argmax_random(self.q[self.runs, states], self.rng)
+        greedy = argmax_random(self.q[self.runs, states], self.rng, decimals=Q_DECIMALS)
         explore = self.rng.random(n) < self.epsilon
         return np.where(explore, self.rng.integers(0, self.env.n_actions, n), greedy)
 

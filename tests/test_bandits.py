@@ -170,6 +170,18 @@ def test_argmax_random_breaks_ties_evenly_and_ignores_nan() -> None:
         argmax_random(np.zeros(3), rng)
 
 
+def test_argmax_random_rounds_before_comparing_when_asked() -> None:
+    rng = np.random.default_rng(2)
+    values = np.tile([[0.1 + 0.2, 0.3, 0.2]], (4000, 1))   # the first two differ by 5.6e-17
+    assert set(np.unique(argmax_random(values, rng))) == {0}
+    picks = argmax_random(values, rng, decimals=9)
+    assert set(np.unique(picks)) == {0, 1} and abs(picks.mean() - 0.5) < 0.03
+    assert set(np.unique(argmax_random(np.tile([[1e-6, 0.0]], (50, 1)), rng, 9))) == {0}
+    for bad in (-1, 1.5, True):
+        with pytest.raises(CourseError, match="decimals"):
+            argmax_random(values, rng, decimals=bad)
+
+
 # ----------------------------------------------------------------------------- parallel bandit
 
 @settings(max_examples=40, deadline=None)

@@ -113,6 +113,7 @@ CASES = [
     ("data.load_lalonde", lambda: data.load_lalonde(comparison="psid"), U, "'psid'"),
     # bandits
     ("bandits.argmax_random", lambda: bandits.argmax_random(np.zeros(3), R), C, "2-d"),
+    ("bandits.argmax_random (decimals)", lambda: bandits.argmax_random(np.zeros((1, 2)), R, decimals=-1), C, "decimals"),
     ("bandits.ThompsonSampling", lambda: bandits.simple_regret(bandits.ThompsonSampling(), np.array([2.0]), 5, 5, R), C, "probabilities"),
     ("bandits.ContextualThompson", lambda: bandits.ContextualThompson(n_contexts=0), C, "n_contexts"),
     ("bandits.CausalThompson", lambda: bandits.CausalThompson().start(3, 4, R), C, "two arms"),

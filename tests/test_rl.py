@@ -13,6 +13,7 @@ from causalcourse.rl import (
     Agent,
     CausalModel,
     FlatModel,
+    Q_DECIMALS,
     QLearning,
     Switchboard,
     escalation_log,
@@ -158,3 +159,15 @@ def test_optimistic_flat_model_tries_untried_pairs() -> None:
     assert np.all(agent.q[tried] <= 1 / (1 - agent.gamma) + 1e-9)   # optimism propagates
     with pytest.raises(CourseError, match="optimistic must be True or False"):
         FlatModel(optimistic="yes")
+
+
+def test_greedy_choice_treats_last_bit_differences_as_ties() -> None:
+    env = Switchboard(n_switches=2, targets=(0,))
+    agent = QLearning(epsilon=0.0)
+    agent.start(4000, env, np.random.default_rng(3))
+    agent.q[:, 0, :] = 0.3
+    agent.q[:, 0, 0] = 0.1 + 0.2          # larger than 0.3 by 5.6e-17: a tie after rounding
+    actions = agent.act(np.zeros(4000, dtype=int))
+    assert set(np.unique(actions)) == set(range(env.n_actions))
+    agent.q[:, 0, 1] = 0.3 + 10.0 ** -(Q_DECIMALS - 2)   # a real difference still wins
+    assert set(np.unique(agent.act(np.zeros(4000, dtype=int)))) == {1}
