@@ -294,8 +294,9 @@ def muct(graph: nx.DiGraph, reward: str) -> IntervSet:
     """The minimal unobserved confounders' territory of the reward.
 
     The smallest set that contains ``reward`` and is closed under c-components (variables
-    joined by bidirected arcs) and under descendants, within the ancestors of ``reward``.
-    Intervening inside it cannot remove the confounding that ties it to the reward.
+    joined by paths of bidirected arcs) and under descendants, within the ancestors of
+    ``reward``. Setting its interventional border fixes everything it listens to from outside;
+    only intervening inside it, which cuts a member's confounding, can yield another candidate.
 
     Example
     -------
@@ -362,7 +363,7 @@ def brute_force_pomis(graph: nx.DiGraph, reward: str) -> list[IntervSet]:
     """The POMIS by their characterisation: the interventional border after every intervention.
 
     A MIS is possibly optimal iff it is the interventional border of the diagram do(W) for some
-    set W (Lee & Bareinboim 2018, Theorem 6); this enumerates all 2^n sets W, so it is the
+    set W (Lee & Bareinboim 2018); this enumerates all 2^n sets W, so it is the
     slow check of :func:`pomis`.
 
     Example
