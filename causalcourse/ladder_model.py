@@ -746,6 +746,9 @@ def probe(model: LadderTransformer, outcome: Values, given: Values | None = None
     - ``via="prefix"``: the rows start ``do <variable>``, as regime B's experiment rows did,
       and the set value is conditioned on within such rows.
 
+    A ``given`` that contradicts ``do`` on a variable (``given={"X": 1}, do={"X": 0}``) is
+    refused: under either way of asking, that event has probability zero.
+
     Example
     -------
     >>> fmt = RowFormat(("M", "X", "Y", "Z"))
@@ -762,6 +765,10 @@ def probe(model: LadderTransformer, outcome: Values, given: Values | None = None
     do, given = dict(do or {}), dict(given or {})
     if via == "prefix" and len(do) > 1:
         raise CourseError(f"a prefix names one intervened variable, got {sorted(do)}")
+    clash = sorted(v for v in given.keys() & do.keys() if given[v] != do[v])
+    if clash:
+        raise CourseError(f"given contradicts do on {clash[0]!r} (given {given[clash[0]]}, "
+                          f"do {do[clash[0]]}): the event has probability zero")
     clamp = do if via == "surgery" else {}
     condition = given | ({} if via == "surgery" else do)
     rows = _grid(fmt.columns, clamp)

@@ -344,6 +344,11 @@ def test_bad_model_and_probe_input_is_named(world, fmt, trained) -> None:
         probe(model, {"Y": 1}, do={"X": 1}, via="sideways")
     with pytest.raises(CourseError, match="one intervened variable"):
         probe(model, {"Y": 1}, do={"X": 1, "M": 0}, via="prefix")
+    for via in ("surgery", "prefix"):
+        with pytest.raises(CourseError, match="contradicts do on 'X'"):
+            probe(model, {"Y": 1}, given={"X": 1}, do={"X": 0}, via=via)
+    consistent = probe(model, {"Y": 1}, given={"X": 1}, do={"X": 1})
+    assert np.allclose(consistent, probe(model, {"Y": 1}, do={"X": 1}))
     with pytest.raises(CourseError, match="paired rows"):
         probe_counterfactual(model, {"Y": 1}, {"X": 1}, {"X": 0})
     with pytest.raises(CourseError, match="no graph"):
