@@ -201,6 +201,7 @@ CASES = [
     ("discovery.sachs_targets", lambda: sachs.sachs_targets("/nonexistent/root"), U, "conditions.csv"),
     # llm
     ("llm.generate_benchmark", lambda: benchmark.generate_benchmark(2, rungs=(4,)), U, "rung 4"),
+    ("llm.generate_benchmark.odd", lambda: benchmark.generate_benchmark(3), C, "even.*got 3"),
     ("llm.solve", lambda: benchmark.solve({"numbers": []}), U, "query"),
     ("llm.decide", lambda: benchmark.decide(0.5, 0.0, 2), C, "polarity"),
     ("llm.evaluate_estimand", lambda: benchmark.evaluate_estimand(ident.identify_y0(G, "X", "Y"), ["X", "Y"], {(0, 0): 1.0}, {"X": 1, "Y": 1}), U, "'Z'"),

@@ -21,6 +21,7 @@ from causalcourse.llm import (SHAPES, AssociationalAnswerer, CausalEngineAnswere
                               OpenAICompatibleAnswerer, SloppyAnswerer, accuracy_pivot, accuracy_table,
                               error_rates, evaluate, generate_benchmark, hallucination_rate, read_jsonl,
                               solve, to_jsonl, true_model, unidentified_questions, wilson_interval)
+from causalcourse.errors import CourseError
 from causalcourse.llm.client import check_extraction, parse_yes_no
 from causalcourse.scm import SCM, Mechanism, uniform
 
@@ -57,6 +58,11 @@ def test_bad_arguments_are_named() -> None:
         generate_benchmark(2, variants=("silly",))
     with pytest.raises(ValueError, match="n_per_cell"):
         generate_benchmark(0)
+
+
+def test_odd_size_is_refused_not_unbalanced() -> None:
+    with pytest.raises(CourseError, match="n_per_cell must be even.*got 3"):
+        generate_benchmark(n_per_cell=3)
 
 
 def test_jsonl_round_trip(tmp_path, questions) -> None:

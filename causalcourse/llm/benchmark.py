@@ -764,8 +764,9 @@ def generate_benchmark(
     ``n_per_cell`` is the one size parameter: 3 rungs x 3 variants x ``n_per_cell`` questions.
     Within a cell the query types of the rung take turns in yes/no pairs, and each query type
     cycles through its shapes pair by pair, so every (rung, variant, query, shape) has as many
-    yes as no answers when ``n_per_cell`` is even. Seeded: same arguments, same questions; a
-    larger ``n_per_cell`` with the same seed gives a different (not a longer) list.
+    yes as no answers; ``n_per_cell`` must therefore be even (an odd size raises a
+    :class:`CourseError` rather than return an unbalanced set). Seeded: same arguments, same
+    questions; a larger ``n_per_cell`` with the same seed gives a different (not a longer) list.
 
     Example
     -------
@@ -775,6 +776,10 @@ def generate_benchmark(
     """
     if n_per_cell < 1:
         raise CourseError(f"n_per_cell must be at least 1, got {n_per_cell}")
+    if n_per_cell % 2:
+        raise CourseError(
+            f"n_per_cell must be even (half yes, half no in every cell), got {n_per_cell}"
+        )
     rng = np.random.default_rng(seed)
     rungs = list(rungs)
     for rung in rungs:
