@@ -342,6 +342,23 @@ def test_linear_gaussian_scm_matches_implied_covariance() -> None:
     assert np.allclose(data[["A", "B", "C"]].cov().to_numpy(), exact.to_numpy(), atol=0.02)
 
 
+
+def test_linear_gaussian_scm_is_scm_linear_gaussian_in_topological_order() -> None:
+    from causalcourse.scm import linear_gaussian
+
+    weights = {("C", "B"): 0.8, ("B", "A"): -0.5, ("C", "A"): 0.3}
+    ours = linear_gaussian_scm(weights, noise_sd={"A": 2.0}, nodes=["D"])
+    matrix = np.zeros((4, 4))
+    matrix[0, 1], matrix[1, 2], matrix[0, 2] = 0.8, -0.5, 0.3   # order C, B, A, D
+    canonical = linear_gaussian(["C", "B", "A", "D"], matrix, noise_sd=[1.0, 1.0, 2.0, 1.0])
+    a, b = ours.sample(1000, seed=5), canonical.sample(1000, seed=5)
+    assert list(a.columns) == ["C", "B", "A", "D"]
+    pd.testing.assert_frame_equal(a, b)
+    assert ours.parents("A") == canonical.parents("A") == ("C", "B")
+    do_a = ours.do({"B": 1.0}).sample(1000, seed=6)
+    pd.testing.assert_frame_equal(do_a, canonical.do({"B": 1.0}).sample(1000, seed=6))
+
+
 def test_fisher_z_matches_causallearn() -> None:
     from causallearn.utils.cit import CIT
 
