@@ -11,12 +11,19 @@ real:
 - :func:`cpdag` builds the CPDAG of a DAG from its skeleton and v-structures with
   Meek's orientation rules; it is tested against causal-learn's ``dag2cpdag``
   (observational case) and against enumeration of the equivalence class.
+- :func:`is_backdoor_set` is the backdoor criterion in the chapter's own terms (no
+  descendant of the treatment, then :func:`d_separated` in the graph without the
+  treatment's outgoing arrows); the chapter prints its source. The LLM benchmark has its
+  own, :func:`causalcourse.llm.exact.is_backdoor_set`, which calls
+  ``networkx.is_d_separator`` and answers ``False`` for a latent adjustment node and
+  where this one raises (the treatment or outcome in the set); the two are kept apart so
+  the printed lesson does not change, and are tested to agree on random DAGs.
 
 Everything else is glue the chapter needs: mutilated graphs and the three rules of
-do-calculus (:func:`mutilate`, :func:`do_calculus_condition`), the backdoor
-criterion (:func:`is_backdoor_set`), Fisher-z tests of many conditional
-independences on one data set (:func:`fisher_z_pvalues`, vectorised; checked
-against causal-learn's ``CIT``), linear-Gaussian SCMs and their exact covariance,
+do-calculus (:func:`mutilate`, :func:`do_calculus_condition`), Fisher-z tests of many
+conditional independences on one data set (:func:`fisher_z_pvalues`, vectorised; checked
+against causal-learn's ``CIT``), linear-Gaussian SCMs (:func:`linear_gaussian_scm`, the
+edge-list form of :func:`causalcourse.scm.linear_gaussian`) and their exact covariance,
 a numerical evaluator for y0 estimands (:func:`evaluate_estimand`), odds ratios
 with a zero-cell correction (:func:`odds_ratio_interval`), and the
 **checkers** a learner calls in the exercises (``check_*``): each says whether an

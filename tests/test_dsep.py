@@ -174,6 +174,17 @@ def test_cpdag_explains_its_arrows() -> None:
 
 
 # --------------------------------------------------------------------- adjustment, do-calculus
+@settings(max_examples=300, deadline=None)
+@given(dag_and_query())
+def test_backdoor_check_agrees_with_llm_exact_is_backdoor_set(query) -> None:
+    """The chapter's check (hand-written d-separation walk) against the LLM engine's, which
+    calls networkx's is_d_separator, on random DAGs and adjustment sets."""
+    from causalcourse.llm.exact import is_backdoor_set as exact_is_backdoor_set
+
+    graph, x, y, z = query
+    assert is_backdoor_set(graph, x, y, z) == exact_is_backdoor_set(graph, x, y, sorted(z))
+
+
 def test_backdoor_and_mutilation() -> None:
     assert is_backdoor_set(CONFOUNDED, "X", "Y", {"Z"}) and not is_backdoor_set(CONFOUNDED, "X", "Y")
     assert is_backdoor_set(M_GRAPH, "X", "Y") and not is_backdoor_set(M_GRAPH, "X", "Y", {"M"})
