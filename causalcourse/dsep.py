@@ -11,12 +11,19 @@ real:
 - :func:`cpdag` builds the CPDAG of a DAG from its skeleton and v-structures with
   Meek's orientation rules; it is tested against causal-learn's ``dag2cpdag``
   (observational case) and against enumeration of the equivalence class.
+- :func:`is_backdoor_set` is the backdoor criterion in the chapter's own terms (no
+  descendant of the treatment, then :func:`d_separated` in the graph without the
+  treatment's outgoing arrows); the chapter prints its source. The LLM benchmark has its
+  own, :func:`causalcourse.llm.exact.is_backdoor_set`, which calls
+  ``networkx.is_d_separator`` and answers ``False`` for a latent adjustment node and
+  where this one raises (the treatment or outcome in the set); the two are kept apart so
+  the printed lesson does not change, and are tested to agree on random DAGs.
 
 Everything else is glue the chapter needs: mutilated graphs and the three rules of
-do-calculus (:func:`mutilate`, :func:`do_calculus_condition`), the backdoor
-criterion (:func:`is_backdoor_set`), Fisher-z tests of many conditional
-independences on one data set (:func:`fisher_z_pvalues`, vectorised; checked
-against causal-learn's ``CIT``), linear-Gaussian SCMs and their exact covariance,
+do-calculus (:func:`mutilate`, :func:`do_calculus_condition`), Fisher-z tests of many
+conditional independences on one data set (:func:`fisher_z_pvalues`, vectorised; checked
+against causal-learn's ``CIT``), linear-Gaussian SCMs (:func:`linear_gaussian_scm`, the
+edge-list form of :func:`causalcourse.scm.linear_gaussian`) and their exact covariance,
 a numerical evaluator for y0 estimands (:func:`evaluate_estimand`), odds ratios
 with a zero-cell correction (:func:`odds_ratio_interval`), and the
 **checkers** a learner calls in the exercises (``check_*``): each says whether an
@@ -33,15 +40,18 @@ or :class:`~causalcourse.errors.UnknownNameError` before anything is computed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from causalcourse.errors import CourseError, check_known
+
+if TYPE_CHECKING:
+    from causalcourse.scm import SCM
 
 __all__ = [
     "Feedback",
@@ -745,12 +755,17 @@ def _noise_sds(graph: nx.DiGraph, noise_sd: float | Mapping[str, float]) -> dict
 
 def linear_gaussian_scm(weights: Mapping[tuple[str, str], float],
                         noise_sd: float | Mapping[str, float] = 1.0,
-                        nodes: Iterable[str] = ()) -> Any:
+                        nodes: Iterable[str] = ()) -> SCM:
     """An SCM in which each variable is the weighted sum of its parents plus Gaussian noise.
 
     ``weights`` maps each edge ``(cause, effect)`` to its coefficient; ``noise_sd`` is
     one standard deviation for every noise term or a mapping ``{node: sd}`` (others 1);
     ``nodes`` may add variables without edges. Returns a :class:`causalcourse.scm.SCM`.
+
+    The chapter's edge-list form of :func:`causalcourse.scm.linear_gaussian`, which builds
+    the model: the variables are put in topological order (ties alphabetical), the weights
+    into a matrix, and each noise is ``sd · U`` with ``U ~ N(0, 1)``. A weight of 0 is no
+    arrow.
 
     Example
     -------
@@ -759,26 +774,17 @@ def linear_gaussian_scm(weights: Mapping[tuple[str, str], float],
     >>> round(float(np.polyfit(data.X, data.Y, 1)[0]), 1)
     2.0
     """
-    from causalcourse.scm import SCM, normal
+    from causalcourse.scm import linear_gaussian
 
     graph = _check_weights(weights)
     graph.add_nodes_from(nodes)
     sds = _noise_sds(graph, noise_sd)
-
-    def assignment(coefs: tuple[float, ...]) -> Callable[..., np.ndarray]:
-        def f(*args: np.ndarray) -> np.ndarray:
-            total = args[-1]
-            for c, parent in zip(coefs, args[:-1], strict=True):
-                total = total + c * parent
-            return total
-        return f
-
-    mechanisms = {}
-    for node in nx.lexicographical_topological_sort(graph, key=str):
-        parents = tuple(sorted(graph.predecessors(node), key=str))
-        coefs = tuple(float(weights[(p, node)]) for p in parents)
-        mechanisms[node] = (parents, assignment(coefs), normal(0.0, sds[node]))
-    return SCM(mechanisms)
+    order = list(nx.lexicographical_topological_sort(graph, key=str))
+    index = {node: i for i, node in enumerate(order)}
+    matrix = np.zeros((len(order), len(order)))
+    for (cause, effect), w in weights.items():
+        matrix[index[cause], index[effect]] = float(w)
+    return linear_gaussian(order, matrix, noise_sd=[sds[node] for node in order])
 
 
 def implied_covariance(weights: Mapping[tuple[str, str], float], nodes: Sequence[str],

@@ -174,6 +174,17 @@ def test_cpdag_explains_its_arrows() -> None:
 
 
 # --------------------------------------------------------------------- adjustment, do-calculus
+@settings(max_examples=300, deadline=None)
+@given(dag_and_query())
+def test_backdoor_check_agrees_with_llm_exact_is_backdoor_set(query) -> None:
+    """The chapter's check (hand-written d-separation walk) against the LLM engine's, which
+    calls networkx's is_d_separator, on random DAGs and adjustment sets."""
+    from causalcourse.llm.exact import is_backdoor_set as exact_is_backdoor_set
+
+    graph, x, y, z = query
+    assert is_backdoor_set(graph, x, y, z) == exact_is_backdoor_set(graph, x, y, sorted(z))
+
+
 def test_backdoor_and_mutilation() -> None:
     assert is_backdoor_set(CONFOUNDED, "X", "Y", {"Z"}) and not is_backdoor_set(CONFOUNDED, "X", "Y")
     assert is_backdoor_set(M_GRAPH, "X", "Y") and not is_backdoor_set(M_GRAPH, "X", "Y", {"M"})
@@ -340,6 +351,23 @@ def test_linear_gaussian_scm_matches_implied_covariance() -> None:
     data = linear_gaussian_scm(weights).sample(200_000, seed=3)
     exact = implied_covariance(weights, ["A", "B", "C"])
     assert np.allclose(data[["A", "B", "C"]].cov().to_numpy(), exact.to_numpy(), atol=0.02)
+
+
+
+def test_linear_gaussian_scm_is_scm_linear_gaussian_in_topological_order() -> None:
+    from causalcourse.scm import linear_gaussian
+
+    weights = {("C", "B"): 0.8, ("B", "A"): -0.5, ("C", "A"): 0.3}
+    ours = linear_gaussian_scm(weights, noise_sd={"A": 2.0}, nodes=["D"])
+    matrix = np.zeros((4, 4))
+    matrix[0, 1], matrix[1, 2], matrix[0, 2] = 0.8, -0.5, 0.3   # order C, B, A, D
+    canonical = linear_gaussian(["C", "B", "A", "D"], matrix, noise_sd=[1.0, 1.0, 2.0, 1.0])
+    a, b = ours.sample(1000, seed=5), canonical.sample(1000, seed=5)
+    assert list(a.columns) == ["C", "B", "A", "D"]
+    pd.testing.assert_frame_equal(a, b)
+    assert ours.parents("A") == canonical.parents("A") == ("C", "B")
+    do_a = ours.do({"B": 1.0}).sample(1000, seed=6)
+    pd.testing.assert_frame_equal(do_a, canonical.do({"B": 1.0}).sample(1000, seed=6))
 
 
 def test_fisher_z_matches_causallearn() -> None:
