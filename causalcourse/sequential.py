@@ -25,9 +25,11 @@ of :mod:`causalcourse.rl` (``start``, ``act``, ``update``, ``end_episode``; plus
 ``observe_noise(noise)``, which :func:`train` calls before ``end_episode`` for agents that
 have it): :class:`Reinforce` gives each action the return that followed it minus a baseline;
 :class:`ReplayCredit` gives it the difference between the return and the return of a replay
-with the other action — with the *same* noise (counterfactual credit, as in Buesing et al. 2019
-and Mesnard et al. 2021) or with fresh noise (an interventional estimate with the same number
-of simulator calls). All are tabular softmax policies vectorised over runs.
+with the other action — with the *same* noise (counterfactual credit: Buesing et al. 2019 infer
+the noise with a model of the environment; Mesnard et al. 2021 avoid a model and learn a
+summary of the episode's luck that must not depend on the action) or with fresh noise (an
+interventional estimate with the same number of simulator calls). All are tabular softmax
+policies vectorised over runs.
 """
 
 from __future__ import annotations
@@ -216,6 +218,38 @@ class TwoStepTrial:
         p_l1 = self.p_l1(l0, a0, u)
         weight = 0.25 * np.where(l1 == 1, p_l1, 1 - p_l1)  # P(l0) P(u) P(l1 | l0, a0, u)
         return float((weight * self.p_y(l0, a0, l1, a1, u)).sum())
+
+    def adjusted_limit(self, regime: Regime) -> float:
+        """The exact limit of :func:`adjusted_value`: Σ P(l0, l1) E[Y | l0, a0, l1, a1].
+
+        What per-step adjustment estimates with infinitely many patients, by enumeration of
+        the observational joint distribution of the binary variables (U summed out); its
+        difference from :meth:`value` is the estimator's exact bias.
+
+        Example
+        -------
+        >>> trial = TwoStepTrial()
+        >>> always = REGIMES["always treat"]
+        >>> round(trial.adjusted_limit(always) - trial.value(always), 4)
+        -0.0353
+        """
+        if not isinstance(regime, Regime):
+            raise CourseError(f"adjusted_limit needs a Regime, got {type(regime).__name__}")
+        l0, u, a0, l1, a1 = np.array(list(itertools.product((0, 1), repeat=5))).T
+
+        def bern(p: Array, x: Array) -> Array:
+            return np.where(x == 1, p, 1 - p)
+
+        joint = (0.25 * bern(self.p_a0(l0), a0) * bern(self.p_l1(l0, a0, u), l1)
+                 * bern(self.p_a1(l1), a1))                  # P(l0, u, a0, l1, a1)
+        ey = joint * self.p_y(l0, a0, l1, a1, u)           # P(...) E[Y | l0, u, a0, l1, a1]
+        total = 0.0
+        for c0, c1 in itertools.product((0, 1), repeat=2):
+            r0, r1 = (int(a[0]) for a in regime.actions(np.array([c0]), np.array([c1])))
+            cell = (l0 == c0) & (l1 == c1)
+            treated = cell & (a0 == r0) & (a1 == r1)
+            total += joint[cell].sum() * ey[treated].sum() / joint[treated].sum()
+        return float(total)
 
     def sample_logs(self, n_logs: int, n: int, seed: int) -> dict[str, Array]:
         """``n_logs`` independent logs of ``n`` patients: observed columns, shape (n_logs, n).

@@ -278,6 +278,8 @@ CASES = [
          np.zeros(3, int), np.zeros(3, int)), C, "0/1 treatment"),
     ("sequential.TwoStepTrial", lambda: sq.TwoStepTrial(u_on_l1=0.9), C, "leave"),
     ("sequential.TwoStepTrial.value", lambda: sq.TwoStepTrial().value("always"), C, "Regime"),
+    ("sequential.TwoStepTrial.adjusted_limit", lambda: sq.TwoStepTrial().adjusted_limit("always"), C,
+     "Regime"),
     ("sequential.TwoStepTrial.sample_logs", lambda: sq.TwoStepTrial().sample_logs(0, 10, 1), C,
      "n_logs"),
     ("sequential.naive_value",

@@ -50,6 +50,27 @@ def test_adjustment_is_fine_when_the_first_treatment_does_not_move_the_follow_up
     assert abs(error.mean()) < 3.5 * error.std(ddof=1) / np.sqrt(error.size)
 
 
+@pytest.mark.parametrize("change", [{}, {"u_on_l1": 0.0}, {"l1_on_y": 0.0}])
+@pytest.mark.parametrize("name", sq.REGIMES)
+def test_adjusted_limit_is_what_per_step_adjustment_converges_to(change, name) -> None:
+    trial = sq.TwoStepTrial(**change)
+    regime = sq.REGIMES[name]
+    big = trial.sample_logs(1, 1_000_000, seed=21)
+    assert abs(sq.adjusted_value(big, regime)[0] - trial.adjusted_limit(regime)) < 0.003
+
+
+def test_adjusted_limit_bias_splits_into_the_two_paths() -> None:
+    always = sq.REGIMES["always treat"]
+
+    def bias(trial: sq.TwoStepTrial) -> float:
+        return trial.adjusted_limit(always) - trial.value(always)
+
+    assert bias(TRIAL) == pytest.approx(-0.0353, abs=5e-5)
+    assert bias(sq.TwoStepTrial(a0_on_l1=0.0)) == pytest.approx(0.0, abs=1e-12)
+    parts = bias(sq.TwoStepTrial(u_on_l1=0.0)) + bias(sq.TwoStepTrial(l1_on_y=0.0))
+    assert parts == pytest.approx(bias(TRIAL), abs=5e-4)
+
+
 def test_one_log_gives_a_number_and_many_logs_an_array() -> None:
     logs = TRIAL.sample_logs(3, 500, seed=0)
     one = {k: v[1] for k, v in logs.items()}
