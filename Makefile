@@ -29,7 +29,7 @@ endif
 	slides workshop lab lock clean hub hub-bench hub-node
 
 help:
-	@echo "make test        create .venv if needed; unit tests, lint and types, notebook tests (nbval), book build, browser test"
+	@echo "make test        create .venv if needed; unit tests, lint and types, notebook tests (nbval; two workers, one notebook each), book build, browser test"
 	@echo "make unit        the fast unit tests and doctests (about a minute; skips tests marked slow)"
 	@echo "make lint        ruff and mypy on the package (also run by make test)"
 	@echo "make book        build the website into _build/html (with the slides and exercise notebooks)"
@@ -69,7 +69,7 @@ lint: $(STAMP)
 	$(BIN)/python -m mypy causalcourse
 
 test: $(STAMP) hub-node
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 	$(MAKE) test-site
 
 # The site build also generates the slide decks and exercise notebooks and publishes them under

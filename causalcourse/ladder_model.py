@@ -195,16 +195,22 @@ def _indicator(values: Mapping[str, np.ndarray], event: Values, n: int) -> np.nd
     return hit
 
 
-def _check_event(model: BinarySCM, *events: Values | None) -> None:
+def _check_binary_events(events: Sequence[Values | None], names: Sequence[str], what: str,
+                         where: str, bad_values: str) -> None:
     for event in events:
         if event is None:
             continue
         if not isinstance(event, Mapping):
-            raise CourseError(f"an event must be a mapping {{variable: 0 or 1}}, got {event!r}")
-        check_known(event, model.order, what="variable", where="the SCM")
+            raise CourseError(f"an event must be a mapping {{{what}: 0 or 1}}, got {event!r}")
+        check_known(event, names, what=what, where=where)
         bad = {k: v for k, v in event.items() if v not in (0, 1)}
         if bad:
-            raise CourseError(f"binary variables take the values 0 and 1, got {bad}")
+            raise CourseError(f"{bad_values}, got {bad}")
+
+
+def _check_event(model: BinarySCM, *events: Values | None) -> None:
+    _check_binary_events(events, model.order, "variable", "the SCM",
+                         "binary variables take the values 0 and 1")
 
 
 def interventional_probability(model: BinarySCM, outcome: Values, given: Values | None = None,
@@ -708,15 +714,7 @@ def _grid(columns: Sequence[str], fixed: Values) -> pd.DataFrame:
 
 
 def _check_values(fmt: RowFormat, *events: Values | None) -> None:
-    for event in events:
-        if event is None:
-            continue
-        if not isinstance(event, Mapping):
-            raise CourseError(f"an event must be a mapping {{column: 0 or 1}}, got {event!r}")
-        check_known(event, fmt.columns, what="column", where="the rows")
-        bad = {k: v for k, v in event.items() if v not in (0, 1)}
-        if bad:
-            raise CourseError(f"values must be 0 or 1, got {bad}")
+    _check_binary_events(events, fmt.columns, "column", "the rows", "values must be 0 or 1")
 
 
 def _weights(model: LadderTransformer, rows: pd.DataFrame, clamp: Sequence[str] = ()) -> np.ndarray:
